@@ -1,0 +1,88 @@
+import { LlamaCompletion } from "node-llama-cpp";
+import { UserError } from "../../../errors";
+import type { CompletionRequest, InfillRequest } from "../../../protocol/openai";
+import type { RunnerResult } from "../../../protocol/runner";
+import type { LoadedModel } from "./loaded-model";
+import { samplingOptions } from "./sampling";
+import { generate, type Emit } from "./generate";
+
+type StopReason = "eogToken" | "stopGenerationTrigger" | "maxTokens" | "abort" | "customStopTrigger";
+
+function finish(reason: StopReason) {
+  return {
+    finishReason: reason === "maxTokens" ? ("length" as const) : ("stop" as const),
+    stopType: reason === "maxTokens" ? ("limit" as const) : reason === "customStopTrigger" ? ("word" as const) : ("eos" as const),
+  };
+}
+
+export async function textCompletion(loaded: LoadedModel, body: CompletionRequest, emit: Emit, signal: AbortSignal): Promise<RunnerResult> {
+  const promptText = typeof body.prompt === "string" ? body.prompt : body.prompt[0]!;
+  if (body.suffix != null) return fillInTheMiddle(loaded, promptText, body.suffix, body, body.max_tokens, emit, signal);
+  const prompt = loaded.model.tokenize(promptText, false);
+  if (loaded.model.tokens.bos != null && loaded.model.fileInfo.metadata.tokenizer?.ggml?.add_bos_token !== false)
+    prompt.unshift(loaded.model.tokens.bos);
+  return generate(loaded, prompt, body.max_tokens, async (sequence, maxTokens, onToken) => {
+    const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+    try {
+      const { response, metadata } = await completion.generateCompletionWithMeta(prompt, {
+        ...samplingOptions(loaded.model, body),
+        maxTokens,
+        signal,
+        stopOnAbortSignal: true,
+        onToken,
+        onTextChunk: emit,
+      });
+      return { text: response, toolCalls: [], ...finish(metadata.stopReason) };
+    } finally {
+      completion.dispose({ disposeSequence: false });
+    }
+  });
+}
+
+export async function infill(loaded: LoadedModel, body: InfillRequest, emit: Emit, signal: AbortSignal): Promise<RunnerResult> {
+  // llama.cpp's server puts extra context (other files) before the prefix; without repository
+  // tokens in the model, plain text in front of the prefix is what the model can use.
+  const extra = body.input_extra.map((chunk) => (chunk.filename ? `// ${chunk.filename}\n${chunk.text}` : chunk.text)).join("\n");
+  const prefix = (extra ? `${extra}\n` : "") + body.prompt + body.input_prefix;
+  const sampling = { temperature: body.temperature, top_k: body.top_k, top_p: body.top_p, seed: body.seed, stop: body.stop };
+  return fillInTheMiddle(loaded, prefix, body.input_suffix, sampling, body.n_predict < 0 ? undefined : body.n_predict, emit, signal);
+}
+
+async function fillInTheMiddle(
+  loaded: LoadedModel,
+  prefix: string,
+  suffix: string,
+  sampling: Parameters<typeof samplingOptions>[1],
+  requestedMaxTokens: number | null | undefined,
+  emit: Emit,
+  signal: AbortSignal,
+): Promise<RunnerResult> {
+  const { infill: tokens } = loaded.model.tokens;
+  if (tokens.prefix == null || tokens.suffix == null || tokens.middle == null)
+    throw new UserError("this model has no fill-in-the-middle tokens, so it cannot complete between a prefix and a suffix", {
+      param: "suffix",
+      code: "fim_not_supported",
+      fix: "Use a code model trained for fill-in-the-middle (Qwen2.5-Coder, CodeLlama, StarCoder2, …), or send the prompt without a suffix.",
+    });
+  const prefixTokens = loaded.model.tokenize(prefix, false);
+  const suffixTokens = loaded.model.tokenize(suffix, false);
+  // The prefix-suffix-middle order node-llama-cpp evaluates; used to fit the context and to find a
+  // sequence that already holds this file's prefix.
+  const prompt = [tokens.prefix, ...prefixTokens, tokens.suffix, ...suffixTokens, tokens.middle];
+  return generate(loaded, prompt, requestedMaxTokens, async (sequence, maxTokens, onToken) => {
+    const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+    try {
+      const { response, metadata } = await completion.generateInfillCompletionWithMeta(prefixTokens, suffixTokens, {
+        ...samplingOptions(loaded.model, sampling),
+        maxTokens,
+        signal,
+        stopOnAbortSignal: true,
+        onToken,
+        onTextChunk: emit,
+      });
+      return { text: response, toolCalls: [], ...finish(metadata.stopReason) };
+    } finally {
+      completion.dispose({ disposeSequence: false });
+    }
+  });
+}

@@ -1,0 +1,62 @@
+import type { LlamaContextSequence, Token } from "node-llama-cpp";
+import { UserError } from "../../../errors";
+import type { RunnerResult } from "../../../protocol/runner";
+import type { LoadedModel } from "./loaded-model";
+import { sharedPrefixLength } from "./sequence-pool";
+
+export type Emit = (text: string) => void;
+
+type Generation = Omit<Extract<RunnerResult, { kind: "text" }>, "kind" | "usage">;
+
+/**
+ * The lifecycle every text generation shares: refuse a prompt that cannot fit, lend a sequence
+ * (preferring the one that already holds the prompt's prefix), bound the output to the room left
+ * in the context, and measure usage and timings in llama.cpp server's terms.
+ */
+export async function generate(
+  loaded: LoadedModel,
+  prompt: readonly Token[],
+  requestedMaxTokens: number | null | undefined,
+  run: (sequence: LlamaContextSequence, maxTokens: number, onToken: (tokens: Token[]) => void) => Promise<Generation>,
+): Promise<RunnerResult> {
+  const room = loaded.contextSize - prompt.length;
+  if (room <= 0)
+    throw new UserError(
+      `the prompt is ${prompt.length} tokens long, but the model's context holds ${loaded.contextSize}`,
+      {
+        code: "context_length_exceeded",
+        param: "messages",
+        fix: `Shorten the prompt, or raise the context size: lmr configure --context-size ${nextPowerOfTwo(prompt.length + 256)} MODEL`,
+      },
+    );
+  const maxTokens = Math.min(requestedMaxTokens ?? room, room);
+  const sequence = await loaded.pool.acquire(prompt);
+  try {
+    const cachedTokens = sharedPrefixLength(sequence.contextTokens, prompt);
+    const start = performance.now();
+    let firstTokenAt: number | undefined;
+    let completionTokens = 0;
+    const generation = await run(sequence, maxTokens, (tokens) => {
+      firstTokenAt ??= performance.now();
+      completionTokens += tokens.length;
+    });
+    const end = performance.now();
+    return {
+      kind: "text",
+      ...generation,
+      usage: {
+        promptTokens: prompt.length,
+        completionTokens,
+        cachedTokens,
+        promptMs: (firstTokenAt ?? end) - start,
+        predictedMs: end - (firstTokenAt ?? end),
+      },
+    };
+  } finally {
+    loaded.pool.release(sequence);
+  }
+}
+
+function nextPowerOfTwo(n: number): number {
+  return 2 ** Math.ceil(Math.log2(n));
+}

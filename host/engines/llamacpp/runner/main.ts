@@ -1,0 +1,79 @@
+/**
+ * A runner process: one loaded model, serving the host over Node IPC. It is a process of its own
+ * so that a crash in native code or a bad model file costs this model, not the host. The host
+ * starts it with UV_THREADPOOL_SIZE=1 (see host/engines/llamacpp/runner-process.ts).
+ */
+import { isLmrError } from "../../../errors";
+import { HostToRunnerSchema, type RunnerErrorPayload, type RunnerRequest, type RunnerResult } from "../../../protocol/runner";
+import { chatCompletion } from "./chat";
+import { infill, textCompletion } from "./completion";
+import { embeddings } from "./embeddings";
+import { loadModel, type LoadedModel } from "./loaded-model";
+import { send } from "./log";
+
+let loaded: LoadedModel | undefined;
+const inFlight = new Map<number, AbortController>();
+
+process.on("message", (raw) => {
+  const message = HostToRunnerSchema.parse(raw);
+  switch (message.type) {
+    case "load":
+      loadModel(message.options).then(
+        (model) => {
+          loaded = model;
+          send({ type: "loaded", info: model.info });
+        },
+        (error) => send({ type: "load-failed", error: toPayload(error) }),
+      );
+      break;
+    case "request":
+      serve(message.request);
+      break;
+    case "cancel":
+      inFlight.get(message.id)?.abort();
+      break;
+  }
+});
+process.on("disconnect", () => process.exit(0));
+
+async function serve(request: RunnerRequest): Promise<void> {
+  const controller = new AbortController();
+  inFlight.set(request.id, controller);
+  const emit = (text: string) => {
+    if (text) send({ type: "delta", id: request.id, text });
+  };
+  try {
+    if (!loaded) throw new Error("the runner received a request before its model loaded");
+    const result = await handle(loaded, request, emit, controller.signal);
+    send({ type: "done", id: request.id, result });
+  } catch (error) {
+    send({ type: "failed", id: request.id, error: toPayload(error) });
+  } finally {
+    inFlight.delete(request.id);
+  }
+}
+
+function handle(model: LoadedModel, request: RunnerRequest, emit: (text: string) => void, signal: AbortSignal): Promise<RunnerResult> {
+  switch (request.kind) {
+    case "chat":
+      return chatCompletion(model, request.body, emit, signal);
+    case "completion":
+      return textCompletion(model, request.body, emit, signal);
+    case "infill":
+      return infill(model, request.body, emit, signal);
+    case "embeddings":
+      return embeddings(model, request.body);
+  }
+}
+
+function toPayload(error: unknown): RunnerErrorPayload {
+  if (isLmrError(error))
+    return {
+      errorClass: error.status === 413 ? "PayloadTooLargeError" : error.status < 500 ? "UserError" : "EngineError",
+      message: error.message,
+      fix: error.fix,
+      param: error.param,
+      code: error.code,
+    };
+  return { errorClass: "EngineError", message: error instanceof Error ? error.message : String(error) };
+}
