@@ -1,0 +1,79 @@
+/**
+ * The one interface every inference engine implements. The scheduler loads models through it;
+ * the API serves requests through the runners it returns. A third engine is a new folder here
+ * and one line in engines/registry.ts.
+ */
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  Completion,
+  CompletionRequest,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+  InfillRequest,
+  InfillResponse,
+  ModelObject,
+} from "../protocol/openai";
+
+export type EngineName = "llama.cpp" | "vllm";
+export const ENGINE_NAMES: readonly EngineName[] = ["llama.cpp", "vllm"];
+
+export type ModelFormat = "gguf" | "safetensors";
+
+/** What an engine needs to load a model from the store, with its configuration in force. */
+export interface ModelToLoad {
+  /** The canonical reference, e.g. `ai/smollm2:latest`; also the name the API answers with. */
+  name: string;
+  id: string;
+  format: ModelFormat;
+  /** The GGUF file (first shard) or the safetensors folder. */
+  path: string;
+  contextSize: number;
+  runtimeFlags: string[];
+  vllm?: { hfOverrides?: Record<string, unknown>; gpuMemoryUtilization?: number; maxModelLen?: number; tensorParallelSize?: number };
+}
+
+export interface EngineStatus {
+  name: EngineName;
+  /** DMR's words: `Running: <version>`, `Not Installed`, `Error: …`. */
+  state: "running" | "not-installed" | "error";
+  version?: string;
+  detail: string;
+  gpu?: { backend: string; devices: string[]; freeMemory?: number; totalMemory?: number };
+}
+
+export interface RunnerDescription {
+  contextSize: number;
+  parallel: number;
+  memory: { ram: number; vram: number };
+  detail: Record<string, unknown>;
+}
+
+export interface StreamOptions<Chunk> {
+  signal: AbortSignal;
+  /** Present when the client asked for a stream; each chunk is sent as it comes. */
+  onChunk?: (chunk: Chunk) => void;
+}
+
+/** A loaded model, ready to serve OpenAI-shaped requests. */
+export interface Runner {
+  readonly engine: EngineName;
+  readonly description: RunnerDescription;
+  /** Settles when the runner stops, on purpose or not; the scheduler then forgets it. */
+  readonly stopped: Promise<void>;
+  chatCompletion(body: ChatCompletionRequest, options: StreamOptions<ChatCompletionChunk>): Promise<ChatCompletion>;
+  completion(body: CompletionRequest, options: StreamOptions<Completion>): Promise<Completion>;
+  embeddings(body: EmbeddingsRequest, options: { signal: AbortSignal }): Promise<EmbeddingsResponse>;
+  infill(body: InfillRequest, options: StreamOptions<InfillResponse>): Promise<InfillResponse>;
+  stop(): Promise<void>;
+}
+
+export interface Engine {
+  readonly name: EngineName;
+  readonly formats: readonly ModelFormat[];
+  status(): Promise<EngineStatus>;
+  load(model: ModelToLoad): Promise<Runner>;
+  /** Models an attached upstream serves without our store (vLLM attached by URL). */
+  remoteModels?(): Promise<ModelObject[]>;
+}

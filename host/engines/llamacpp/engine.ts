@@ -1,0 +1,66 @@
+import os from "node:os";
+import type { Engine, EngineStatus, ModelToLoad, Runner } from "../engine";
+import type { RunnerLoadOptions } from "../../protocol/runner";
+import { LlamaRunner } from "./llama-runner";
+import { RunnerProcess } from "./runner-process";
+import { parseRuntimeFlags } from "./runtime-flags";
+
+export interface LlamaCppEngineOptions {
+  /** Threads per runner; defaults to the machine's physical cores. */
+  threads?: number;
+  /** Requests one runner serves at once. */
+  parallel?: number;
+  gpu?: RunnerLoadOptions["gpu"];
+}
+
+/** Physical cores: ggml's threads gain nothing from hyper-threads and lose to contention. */
+export function defaultThreads(): number {
+  const logical = os.availableParallelism();
+  return Math.max(1, logical >= 4 ? Math.floor(logical / 2) : logical);
+}
+
+export class LlamaCppEngine implements Engine {
+  readonly name = "llama.cpp" as const;
+  readonly formats = ["gguf"] as const;
+
+  constructor(private readonly options: LlamaCppEngineOptions = {}) {}
+
+  async load(model: ModelToLoad): Promise<Runner> {
+    const flags = parseRuntimeFlags(model.runtimeFlags);
+    const options: RunnerLoadOptions = {
+      modelPath: model.path,
+      contextSize: model.contextSize,
+      threads: flags.threads ?? this.options.threads ?? defaultThreads(),
+      parallel: flags.parallel ?? this.options.parallel ?? 4,
+      gpu: this.options.gpu ?? "auto",
+      gpuLayers: flags.gpuLayers ?? "auto",
+      batchSize: flags.batchSize,
+      flashAttention: flags.flashAttention,
+    };
+    const process = await RunnerProcess.start(options, model.name);
+    return new LlamaRunner(process, model.name);
+  }
+
+  async status(): Promise<EngineStatus> {
+    // The host itself never loads a model; asking node-llama-cpp about the machine is safe here.
+    const { getLlama } = await import("node-llama-cpp");
+    try {
+      const llama = await getLlama({ gpu: this.options.gpu === "none" ? false : (this.options.gpu ?? "auto") });
+      const vram = llama.gpu ? await llama.getVramState() : undefined;
+      return {
+        name: this.name,
+        state: "running",
+        version: llama.llamaCppRelease.release,
+        detail: `llama.cpp ${llama.llamaCppRelease.release} (node-llama-cpp, ${llama.gpu || "CPU"})`,
+        gpu: {
+          backend: llama.gpu || "cpu",
+          devices: llama.gpu ? await llama.getGpuDeviceNames() : [],
+          freeMemory: vram?.free ?? os.freemem(),
+          totalMemory: vram?.total ?? os.totalmem(),
+        },
+      };
+    } catch (error) {
+      return { name: this.name, state: "error", detail: (error as Error).message };
+    }
+  }
+}
