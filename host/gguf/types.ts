@@ -49,6 +49,9 @@ export enum GgmlType {
   TQ1_0 = 34,
   TQ2_0 = 35,
   MXFP4 = 39,
+  NVFP4 = 40,
+  Q1_0 = 41,
+  Q2_0 = 42,
 }
 
 export type GgufScalar = number | bigint | boolean | string;
@@ -72,3 +75,32 @@ export interface GgufHeader {
   /** Bytes of the header, i.e. how much a Range request must fetch to read it. */
   headerSize: number;
 }
+
+/**
+ * A metadata value with its GGUF type, as the writer needs it: a JS number alone does not say whether the
+ * file stores uint32 or float32, and llama.cpp rejects a key stored with the wrong one.
+ */
+export type GgufTypedValue =
+  | { type: GgufNumberType; value: number }
+  | { type: GgufValueType.UINT64 | GgufValueType.INT64; value: bigint }
+  | { type: GgufValueType.BOOL; value: boolean }
+  | { type: GgufValueType.STRING; value: string }
+  | GgufTypedArray;
+
+export type GgufNumberType =
+  | GgufValueType.UINT8
+  | GgufValueType.INT8
+  | GgufValueType.UINT16
+  | GgufValueType.INT16
+  | GgufValueType.UINT32
+  | GgufValueType.INT32
+  | GgufValueType.FLOAT32
+  | GgufValueType.FLOAT64;
+
+/** Every item of a GGUF array has the one item type; items of an array of arrays each carry their own. */
+export type GgufTypedArray =
+  | { type: GgufValueType.ARRAY; itemType: GgufNumberType; value: readonly number[] | ArrayLike<number> }
+  | { type: GgufValueType.ARRAY; itemType: GgufValueType.UINT64 | GgufValueType.INT64; value: readonly bigint[] }
+  | { type: GgufValueType.ARRAY; itemType: GgufValueType.BOOL; value: readonly boolean[] }
+  | { type: GgufValueType.ARRAY; itemType: GgufValueType.STRING; value: readonly string[] }
+  | { type: GgufValueType.ARRAY; itemType: GgufValueType.ARRAY; value: readonly GgufTypedArray[] };
