@@ -108,3 +108,13 @@ export class UpstreamError extends LmrError {
 export function isLmrError(error: unknown): error is LmrError {
   return error instanceof LmrError;
 }
+
+/** A fault of ours; the message is all we know, and the log has the stack. */
+export class InternalError extends LmrError {
+  readonly status = 500;
+  readonly type: ErrorType = "server_error";
+}
+
+export class MethodNotAllowedError extends UserError {
+  override readonly status = 405;
+}

@@ -1,0 +1,207 @@
+import { BusyError, UserError } from "../errors";
+import { log } from "../log";
+import type { Engine, EngineName, ModelToLoad, Runner } from "../engines/engine";
+import { DEFAULT_KEEP_ALIVE, parseKeepAlive } from "./keep-alive";
+
+/** Where the scheduler learns what a name means and which configuration is in force for it. */
+export interface ModelSource {
+  resolve(name: string): Promise<ModelToLoad & { keepAlive?: string }>;
+}
+
+export interface SchedulerOptions {
+  /** Requests that may wait for a model beyond those it serves at once, before 503s. */
+  queueLimit?: number;
+}
+
+export interface LoadedModelStatus {
+  model: string;
+  engine: EngineName;
+  loading: boolean;
+  inUse: number;
+  contextSize: number | undefined;
+  keepAlive: string;
+  lastUsed: Date;
+  loadedAt: Date;
+  memory: { ram: number; vram: number } | undefined;
+}
+
+interface Slot {
+  model: ModelToLoad;
+  engine: Engine;
+  /** Identifies the configuration the runner was loaded with; a change loads the model again. */
+  fingerprint: string;
+  runner: Promise<Runner>;
+  loaded?: Runner;
+  inUse: number;
+  keepAlive: string;
+  lastUsed: Date;
+  loadedAt: Date;
+  timer?: NodeJS.Timeout;
+  retired: boolean;
+}
+
+export interface Lease {
+  runner: Runner;
+  model: ModelToLoad;
+  release(): void;
+}
+
+/** Decides which runner serves a request: loads on first use, reloads on a new configuration, unloads after keep-alive. */
+export class Scheduler {
+  private readonly slots = new Map<string, Slot>();
+  private readonly queueLimit: number;
+
+  constructor(
+    private readonly engines: readonly Engine[],
+    private readonly source: ModelSource,
+    options: SchedulerOptions = {},
+  ) {
+    this.queueLimit = options.queueLimit ?? 32;
+  }
+
+  engineFor(model: ModelToLoad, forced?: EngineName): Engine {
+    const capable = this.engines.filter((engine) => engine.formats.includes(model.format));
+    if (forced) {
+      const engine = this.engines.find((candidate) => candidate.name === forced);
+      if (!engine || !engine.formats.includes(model.format))
+        throw new UserError(`${model.name} is a ${model.format} model, which the ${forced} engine cannot serve`, {
+          code: "wrong_engine",
+          fix: capable.length
+            ? `Send it to /engines/${capable[0]!.name}/v1/… or /engines/v1/…, which picks the engine for the model.`
+            : `No engine here serves ${model.format} models.`,
+        });
+      return engine;
+    }
+    if (!capable[0]) throw new UserError(`no engine here serves ${model.format} models like ${model.name}`);
+    return capable[0];
+  }
+
+  async acquire(name: string, forced?: EngineName): Promise<Lease> {
+    const model = await this.source.resolve(name);
+    const engine = this.engineFor(model, forced);
+    const fingerprint = JSON.stringify([engine.name, model.id, model.contextSize, model.runtimeFlags, model.vllm]);
+    let slot = this.slots.get(model.name);
+    if (slot && slot.fingerprint !== fingerprint) {
+      log.write("info", "scheduler", `${model.name}: configuration changed, loading it again`);
+      this.retire(slot);
+      slot = undefined;
+    }
+    slot ??= this.load(model, engine, fingerprint);
+    slot.keepAlive = model.keepAlive ?? DEFAULT_KEEP_ALIVE;
+    const parallel = slot.loaded?.description.parallel ?? 1;
+    if (slot.inUse >= parallel + this.queueLimit)
+      throw new BusyError(`${model.name} is busy: ${slot.inUse} requests are running or waiting`, 1, {
+        fix: "Retry shortly, or raise the parallel requests with lmr configure MODEL -- --parallel N.",
+      });
+    slot.inUse++;
+    clearTimeout(slot.timer);
+    const current = slot;
+    try {
+      const runner = await slot.runner;
+      let released = false;
+      return {
+        runner,
+        model,
+        release: () => {
+          if (released) return;
+          released = true;
+          this.finish(current);
+        },
+      };
+    } catch (error) {
+      this.finish(current);
+      throw error;
+    }
+  }
+
+  status(): LoadedModelStatus[] {
+    return [...this.slots.values()].map((slot) => ({
+      model: slot.model.name,
+      engine: slot.engine.name,
+      loading: !slot.loaded,
+      inUse: slot.inUse,
+      contextSize: slot.loaded?.description.contextSize,
+      keepAlive: slot.keepAlive,
+      lastUsed: slot.lastUsed,
+      loadedAt: slot.loadedAt,
+      memory: slot.loaded?.description.memory,
+    }));
+  }
+
+  runnerOf(name: string): Runner | undefined {
+    return this.slots.get(name)?.loaded;
+  }
+
+  /** Unloads the named models (all when none are named); returns how many were unloaded. */
+  async unload(filter: { models?: string[]; engine?: EngineName } = {}): Promise<number> {
+    const chosen = [...this.slots.values()].filter(
+      (slot) => (!filter.models?.length || filter.models.includes(slot.model.name)) && (!filter.engine || slot.engine.name === filter.engine),
+    );
+    await Promise.all(chosen.map((slot) => this.retire(slot, true)));
+    return chosen.length;
+  }
+
+  isLoaded(name: string): boolean {
+    return this.slots.has(name);
+  }
+
+  private load(model: ModelToLoad, engine: Engine, fingerprint: string): Slot {
+    log.write("info", "scheduler", `loading ${model.name} on ${engine.name} (context ${model.contextSize})`);
+    const slot: Slot = {
+      model,
+      engine,
+      fingerprint,
+      runner: engine.load(model),
+      inUse: 0,
+      keepAlive: DEFAULT_KEEP_ALIVE,
+      lastUsed: new Date(),
+      loadedAt: new Date(),
+      retired: false,
+    };
+    this.slots.set(model.name, slot);
+    slot.runner.then(
+      (runner) => {
+        slot.loaded = runner;
+        slot.loadedAt = new Date();
+        runner.stopped.then(() => this.forget(slot));
+      },
+      () => this.forget(slot),
+    );
+    return slot;
+  }
+
+  private finish(slot: Slot): void {
+    slot.inUse--;
+    slot.lastUsed = new Date();
+    if (slot.inUse > 0) return;
+    if (slot.retired) return void this.stopRunner(slot);
+    const ms = parseKeepAlive(slot.keepAlive);
+    if (ms === Number.POSITIVE_INFINITY) return;
+    slot.timer = setTimeout(() => {
+      log.write("info", "scheduler", `${slot.model.name}: idle for ${slot.keepAlive}, unloading`);
+      void this.retire(slot);
+    }, ms);
+    slot.timer.unref();
+  }
+
+  /** Takes a slot out of service: stopped now when idle (or forced), else after its last request. */
+  private async retire(slot: Slot, force = false): Promise<void> {
+    slot.retired = true;
+    clearTimeout(slot.timer);
+    this.forget(slot);
+    if (slot.inUse === 0 || force) await this.stopRunner(slot);
+  }
+
+  private async stopRunner(slot: Slot): Promise<void> {
+    const runner = await slot.runner.catch(() => undefined);
+    await runner?.stop();
+  }
+
+  private forget(slot: Slot): void {
+    if (this.slots.get(slot.model.name) === slot) this.slots.delete(slot.model.name);
+  }
+
+  async shutdown(): Promise<void> {
+    await this.unload();
+  }
+}
