@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import { basename } from "node:path";
 import { NotFoundError, UserError } from "../errors";
-import { GgmlType, GgufValueType, type GgufHeader, type GgufTensorInfo, type GgufValue } from "./types";
+import { GGUF_SCALAR_BYTES, GgmlType, GgufValueType, type GgufHeader, type GgufTensorInfo, type GgufValue } from "./types";
 
 /**
  * Reads `length` bytes at `offset`; fewer only where the file ends. A registry client passes one that
@@ -130,19 +130,6 @@ function byteSwapped(value: number): number {
   return ((value & 0xff) << 24) | ((value & 0xff00) << 8) | ((value >>> 8) & 0xff00) | (value >>> 24);
 }
 
-const FIXED_SIZES: Partial<Record<GgufValueType, number>> = {
-  [GgufValueType.UINT8]: 1,
-  [GgufValueType.INT8]: 1,
-  [GgufValueType.BOOL]: 1,
-  [GgufValueType.UINT16]: 2,
-  [GgufValueType.INT16]: 2,
-  [GgufValueType.UINT32]: 4,
-  [GgufValueType.INT32]: 4,
-  [GgufValueType.FLOAT32]: 4,
-  [GgufValueType.UINT64]: 8,
-  [GgufValueType.INT64]: 8,
-  [GgufValueType.FLOAT64]: 8,
-};
 
 /**
  * A read position over a byte reader that keeps one window of the file in memory. Values are decoded
@@ -224,7 +211,7 @@ class Cursor {
   async value(type: GgufValueType): Promise<GgufValue> {
     if (type === GgufValueType.STRING) return this.string();
     if (type === GgufValueType.ARRAY) return this.array();
-    const size = FIXED_SIZES[type];
+    const size = GGUF_SCALAR_BYTES[type];
     if (size === undefined) return this.corrupt(`the value type ${type} is unknown`);
     await this.need(size);
     return this.scalar(type);
@@ -235,7 +222,7 @@ class Cursor {
     const itemType: GgufValueType = this.u32();
     const length = this.count(MAX_ARRAY_LENGTH, "array length");
     const items: GgufValue[] = [];
-    const size = FIXED_SIZES[itemType];
+    const size = GGUF_SCALAR_BYTES[itemType];
     if (size !== undefined) {
       // In batches, so a corrupt length fails at the end of the file instead of allocating its claim.
       for (let i = 0; i < length; ) {

@@ -16,6 +16,21 @@ export enum GgufValueType {
   FLOAT64 = 12,
 }
 
+/** Bytes of each fixed-size value type; strings and arrays carry their own lengths. */
+export const GGUF_SCALAR_BYTES: Partial<Record<GgufValueType, number>> = {
+  [GgufValueType.UINT8]: 1,
+  [GgufValueType.INT8]: 1,
+  [GgufValueType.BOOL]: 1,
+  [GgufValueType.UINT16]: 2,
+  [GgufValueType.INT16]: 2,
+  [GgufValueType.UINT32]: 4,
+  [GgufValueType.INT32]: 4,
+  [GgufValueType.FLOAT32]: 4,
+  [GgufValueType.UINT64]: 8,
+  [GgufValueType.INT64]: 8,
+  [GgufValueType.FLOAT64]: 8,
+};
+
 export enum GgmlType {
   F32 = 0,
   F16 = 1,

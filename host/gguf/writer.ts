@@ -2,7 +2,7 @@ import { open, rename, rm } from "node:fs/promises";
 import { UserError } from "../errors";
 import { tensorByteSize } from "./quantization";
 import { GGUF_ALIGNMENT_KEY, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, alignUp } from "./reader";
-import { GgufValueType, type GgmlType, type GgufTypedArray, type GgufTypedValue } from "./types";
+import { GGUF_SCALAR_BYTES, GgufValueType, type GgmlType, type GgufTypedArray, type GgufTypedValue } from "./types";
 
 /** A string or a boolean says its own GGUF type; numbers need one (`ggufValue.u32(2)`). */
 export type GgufMetadataInput = GgufTypedValue | string | boolean;
@@ -162,13 +162,14 @@ class ByteBuilder {
   }
 
   bytes(bytes: Uint8Array): void {
-    this.buffer.set(bytes, this.reserve(bytes.length));
+    const at = this.reserve(bytes.length);
+    this.buffer.set(bytes, at);
   }
   u32(value: number): void {
-    this.view.setUint32(this.reserve(4), value, true);
+    this.scalar(GgufValueType.UINT32, value);
   }
   u64(value: bigint): void {
-    this.view.setBigUint64(this.reserve(8), value, true);
+    this.scalar(GgufValueType.UINT64, value);
   }
   string(value: string): void {
     const bytes = this.encoder.encode(value);
@@ -187,33 +188,35 @@ class ByteBuilder {
   }
 
   scalar(type: GgufValueType, value: number | bigint | boolean | string): void {
+    if (type === GgufValueType.STRING) return this.string(String(value));
+    const size = GGUF_SCALAR_BYTES[type];
+    if (size === undefined) throw new UserError(`The GGUF value type ${type} is unknown.`, { fix: "Use a type of GgufValueType." });
+    // reserve() may replace the buffer, so the view is read after it.
+    const at = this.reserve(size);
+    const view = this.view;
     switch (type) {
       case GgufValueType.UINT8:
-        return this.view.setUint8(this.reserve(1), Number(value));
+        return view.setUint8(at, Number(value));
       case GgufValueType.INT8:
-        return this.view.setInt8(this.reserve(1), Number(value));
+        return view.setInt8(at, Number(value));
       case GgufValueType.BOOL:
-        return this.view.setUint8(this.reserve(1), value ? 1 : 0);
+        return view.setUint8(at, value ? 1 : 0);
       case GgufValueType.UINT16:
-        return this.view.setUint16(this.reserve(2), Number(value), true);
+        return view.setUint16(at, Number(value), true);
       case GgufValueType.INT16:
-        return this.view.setInt16(this.reserve(2), Number(value), true);
+        return view.setInt16(at, Number(value), true);
       case GgufValueType.UINT32:
-        return this.view.setUint32(this.reserve(4), Number(value), true);
+        return view.setUint32(at, Number(value), true);
       case GgufValueType.INT32:
-        return this.view.setInt32(this.reserve(4), Number(value), true);
+        return view.setInt32(at, Number(value), true);
       case GgufValueType.FLOAT32:
-        return this.view.setFloat32(this.reserve(4), Number(value), true);
+        return view.setFloat32(at, Number(value), true);
       case GgufValueType.FLOAT64:
-        return this.view.setFloat64(this.reserve(8), Number(value), true);
+        return view.setFloat64(at, Number(value), true);
       case GgufValueType.UINT64:
-        return this.view.setBigUint64(this.reserve(8), BigInt(value), true);
+        return view.setBigUint64(at, BigInt(value), true);
       case GgufValueType.INT64:
-        return this.view.setBigInt64(this.reserve(8), BigInt(value), true);
-      case GgufValueType.STRING:
-        return this.string(String(value));
-      default:
-        throw new UserError(`The GGUF value type ${type} is unknown.`, { fix: "Use a type of GgufValueType." });
+        return view.setBigInt64(at, BigInt(value), true);
     }
   }
 }
