@@ -74,6 +74,8 @@ export interface Engine {
   readonly formats: readonly ModelFormat[];
   status(): Promise<EngineStatus>;
   load(model: ModelToLoad): Promise<Runner>;
+  /** Refuses runtime flags this engine does not allow, before they are recorded by `configure`. */
+  checkRuntimeFlags?(flags: readonly string[]): void;
   /** Models an attached upstream serves without our store (vLLM attached by URL). */
   remoteModels?(): Promise<ModelObject[]>;
 }

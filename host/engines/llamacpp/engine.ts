@@ -25,6 +25,10 @@ export class LlamaCppEngine implements Engine {
 
   constructor(private readonly options: LlamaCppEngineOptions = {}) {}
 
+  checkRuntimeFlags(flags: readonly string[]): void {
+    parseRuntimeFlags(flags);
+  }
+
   async load(model: ModelToLoad): Promise<Runner> {
     const flags = parseRuntimeFlags(model.runtimeFlags);
     const options: RunnerLoadOptions = {

@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { defineCommand, integerFlag } from "../command";
+import { startHost } from "../../host";
+import { log } from "../../log";
+import { UserError } from "../../errors";
+
+const GpuSchema = z.enum(["auto", "cuda", "vulkan", "metal", "none"], { message: "--gpu takes auto, cuda, vulkan, metal or none" });
+
+export const serve = defineCommand({
+  name: "serve",
+  summary: "Start the host: the OpenAI-compatible API with Docker Model Runner's paths, on loopback.",
+  usage: "",
+  options: {
+    host: { type: "string" },
+    port: { type: "string", short: "p" },
+    "models-path": { type: "string" },
+    "api-key": { type: "string" },
+    threads: { type: "string" },
+    parallel: { type: "string" },
+    gpu: { type: "string" },
+    "allowed-host": { type: "string", multiple: true },
+    "allowed-origin": { type: "string", multiple: true },
+    stdio: { type: "boolean" },
+  },
+  help: {
+    host: "Address to listen on (default 127.0.0.1; anything else exposes the API)",
+    port: "Port (default 12434; 0 picks a free one)",
+    "models-path": "Store root (default: LMR_MODELS_PATH, else the per-user data folder)",
+    "api-key": "Require Authorization: Bearer KEY (default: LMR_API_KEY)",
+    threads: "llama.cpp threads per model (default: physical cores)",
+    parallel: "Requests each model serves at once (default 4)",
+    gpu: "auto, cuda, vulkan, metal or none (default auto)",
+    "allowed-host": "Another Host header name to accept (repeatable)",
+    "allowed-origin": "A browser origin allowed to call the API (repeatable)",
+    stdio: "Also serve the editor's control channel on stdin/stdout",
+  },
+  async run({ values }) {
+    const gpu = values.gpu === undefined ? undefined : GpuSchema.safeParse(values.gpu);
+    if (gpu && !gpu.success) throw new UserError(gpu.error.issues[0]!.message, { fix: "Example: --gpu none" });
+    const host = await startHost({
+      host: (values.host as string | undefined) ?? "127.0.0.1",
+      port: integerFlag("port", values.port) ?? 12434,
+      modelsPath: values["models-path"] as string | undefined,
+      apiKey: (values["api-key"] as string | undefined) ?? process.env.LMR_API_KEY,
+      allowedHosts: values["allowed-host"] as string[] | undefined,
+      allowedOrigins: values["allowed-origin"] as string[] | undefined,
+      llamaCpp: { threads: integerFlag("threads", values.threads, 1), parallel: integerFlag("parallel", values.parallel, 1), gpu: gpu?.data },
+    });
+    if (values.stdio) {
+      const { attachControlChannel } = await import("../../control/channel");
+      attachControlChannel(host);
+    }
+    log.write("info", "host", `listening on ${host.url.origin}`);
+    await new Promise<void>((resolve) => {
+      for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
+    });
+    log.write("info", "host", "stopping");
+    await host.close();
+  },
+});
