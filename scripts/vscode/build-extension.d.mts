@@ -1,0 +1,2 @@
+export function buildExtension(): Promise<void>;
+export function buildExtensionTests(outdir: string): Promise<void>;

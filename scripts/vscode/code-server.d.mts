@@ -1,0 +1,16 @@
+export const repoRoot: string;
+export const node24: string;
+export const chromiumPath: string;
+export const chromiumArgs: string[];
+export interface CodeServer {
+  url: URL;
+  stop(): Promise<void>;
+}
+export function startCodeServer(options: {
+  userDataDir: string;
+  extensionsDir: string;
+  port?: number;
+  vscodeOptions?: string[];
+  env?: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+}): Promise<CodeServer>;
