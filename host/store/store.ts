@@ -1,0 +1,405 @@
+/**
+ * The local model store, in Docker Model Runner's on-disk layout so either tool reads the other's
+ * models. Every change to the index, the manifests or the configurations happens under one lock file
+ * and lands by atomic rename; blobs are written outside it and only become part of a model once a
+ * commit finds them all present and verified.
+ */
+import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { ConflictError, NotFoundError, UpstreamError, UserError } from "../errors";
+import {
+  type IndexEntry,
+  type ModelConfigFile,
+  type ModelConfiguration,
+  type OciManifest,
+  STORE_LAYOUT_VERSION,
+  StoreLayoutSchema,
+} from "../protocol/store";
+import { parseConfigFile, parseManifest } from "./artifact";
+import { writeFileAtomic } from "./atomic-write";
+import { BlobStore } from "./blobs";
+import { bundleFiles, ensureBundle, type ModelBundle, removeBundle } from "./bundle";
+import { applyConfigurationPatch, readConfigurations, writeConfigurations } from "./configurations";
+import { type Digest, isDigest, sha256Digest } from "./digest";
+import { errorCode } from "./fs-error";
+import { entryReferences, hasTag, readIndex, withoutTag, withTag, writeIndex } from "./index-file";
+import { StoreLayout } from "./layout";
+import { withFileLock } from "./lock";
+import { ModelReference } from "./reference";
+import { resolveStoreRoot } from "./root";
+import { StoreError } from "./store-error";
+
+export interface StoredModel {
+  /** The manifest digest, `sha256:<hex>`; `lmr ls` shows its first 12 hex digits. */
+  id: Digest;
+  /** Its names, in the order they were given; empty for a model kept only by ID. */
+  tags: ModelReference[];
+  manifest: OciManifest;
+  config: ModelConfigFile;
+  /** Bytes of its layers. */
+  size: number;
+  created: Date | undefined;
+}
+
+export interface ModelStoreOptions {
+  /** The store folder; otherwise `LMR_MODELS_PATH`, otherwise the per-user data folder. */
+  root?: string;
+}
+
+export interface RemoveResult {
+  /** Names that no longer point at a model. */
+  untagged: string[];
+  /** The model ID when the model itself went, with the blobs no other model uses. */
+  deleted: Digest | undefined;
+}
+
+export interface DiskUsage {
+  /** Bytes of complete blobs and of bundle files that had to be copied rather than linked. */
+  models: number;
+  /** Bytes of interrupted downloads waiting to be resumed. */
+  incomplete: number;
+  total: number;
+}
+
+/** A model ID prefix shorter than this is taken as a name. */
+const MIN_ID_PREFIX = 4;
+
+export class ModelStore {
+  readonly layout: StoreLayout;
+  /** The primitives a registry client pulls into and pushes from. */
+  readonly blobs: BlobStore;
+
+  private constructor(root: string) {
+    this.layout = new StoreLayout(root);
+    this.blobs = new BlobStore(this.layout);
+  }
+
+  /** Opens the store, creating an empty one (layout.json, models.json) where there is none. */
+  static async open(options: ModelStoreOptions = {}): Promise<ModelStore> {
+    const store = new ModelStore(resolveStoreRoot(options.root));
+    await store.initialize();
+    return store;
+  }
+
+  get root(): string {
+    return this.layout.root;
+  }
+
+  async list(): Promise<StoredModel[]> {
+    const entries = await readIndex(this.layout.indexFile);
+    return Promise.all(entries.map((entry) => this.load(entry)));
+  }
+
+  /**
+   * Finds a model by name (`smollm2`, `ai/smollm2:latest`), by digest reference
+   * (`ai/smollm2@sha256:…`), by ID (`sha256:…`) or by a unique ID prefix of 4 or more hex digits, as
+   * `lmr ls` shows them. A name wins over an ID prefix that looks the same.
+   */
+  async resolve(input: string | ModelReference): Promise<StoredModel | undefined> {
+    const entry = this.find(await readIndex(this.layout.indexFile), input);
+    return entry && this.load(entry);
+  }
+
+  /** Like `resolve`, but a model that is not there is a `NotFoundError` whose fix is the pull command. */
+  async get(input: string | ModelReference): Promise<StoredModel> {
+    const model = await this.resolve(input);
+    if (!model) throw notFound(input);
+    return model;
+  }
+
+  /** The model's files under the names engines expect, building the bundle if it is not there yet. */
+  async bundle(model: StoredModel | string | ModelReference): Promise<ModelBundle> {
+    const stored = await this.model(model);
+    return ensureBundle(this.layout, stored.id, stored.manifest, stored.config);
+  }
+
+  /** The folder to point an engine at. */
+  async bundlePath(model: StoredModel | string | ModelReference): Promise<string> {
+    return (await this.bundle(model)).dir;
+  }
+
+  /** The GGUF shards in order; llama.cpp is given the first. */
+  async ggufPaths(model: StoredModel | string | ModelReference): Promise<string[]> {
+    return (await this.bundle(model)).gguf;
+  }
+
+  /** Gives the model `source` resolves to the name `target` (moving the name if another model had it). */
+  async tag(source: string | ModelReference, target: string | ModelReference): Promise<ModelReference> {
+    const reference = typeof target === "string" ? ModelReference.parse(target) : target;
+    if (reference.digest !== undefined) {
+      throw new UserError(`A tag cannot pin a digest: "${reference.toString()}".`, {
+        fix: `Name the tag without @sha256:…, for example ${reference.name}:${reference.tag ?? "latest"}.`,
+        code: "invalid_reference",
+      });
+    }
+    await this.updateIndex(async (entries) => {
+      const entry = this.find(entries, source);
+      if (!entry) throw notFound(source);
+      return withTag(entries, entry.id, reference);
+    });
+    return reference;
+  }
+
+  /**
+   * Removes a name, or a model. A name that is one of several of its model's names goes alone; the
+   * last name, or the model's ID with `force`, removes the model, its manifest, bundle and
+   * configuration, and the blobs no other model uses.
+   */
+  async remove(input: string | ModelReference, options: { force?: boolean } = {}): Promise<RemoveResult> {
+    let result: RemoveResult = { untagged: [], deleted: undefined };
+    await this.updateIndex(async (entries) => {
+      const entry = this.find(entries, input);
+      if (!entry) throw notFound(input);
+      const byName = nameOf(input);
+      const names = entryReferences(entry);
+      if (byName && byName.digest === undefined && names.length > 1) {
+        result = { untagged: [byName.toString()], deleted: undefined };
+        return withoutTag(entries, byName);
+      }
+      if (!byName && names.length > 1 && !options.force) {
+        throw new ConflictError(`Model ${entry.id.slice(7, 19)} has several names: ${names.join(", ")}.`, {
+          fix: "Remove the names one by one, or use --force to remove the model and all its names.",
+          code: "model_has_several_names",
+        });
+      }
+      const remaining = entries.filter((other) => other.id !== entry.id);
+      const inUse = new Set(remaining.flatMap((other) => other.files));
+      const orphans = entry.files.filter((file) => !inUse.has(file) && isDigest(file));
+      result = { untagged: names.map(String), deleted: entry.id as Digest };
+      const configurations = await readConfigurations(this.layout.configurationsFile);
+      if (configurations[entry.id]) {
+        delete configurations[entry.id];
+        await writeConfigurations(this.layout.configurationsFile, configurations);
+      }
+      await rm(this.layout.manifest(entry.id as Digest), { force: true });
+      await removeBundle(this.layout, entry.id as Digest);
+      await Promise.all(orphans.map((digest) => this.blobs.remove(digest)));
+      return remaining;
+    });
+    return result;
+  }
+
+  /**
+   * Makes a model visible under `names` once all its blobs are in the store: checks the manifest,
+   * stores `config` (when the caller has it in hand rather than as a blob already), verifies every
+   * layer is present at its size, writes the manifest and its bundle, then points the names at it in
+   * one index write. Returns the stored model; its ID is the digest of `manifest`'s exact bytes.
+   */
+  async commitModel(
+    names: string | ModelReference | ReadonlyArray<string | ModelReference>,
+    manifest: Uint8Array | string,
+    config?: Uint8Array | string,
+  ): Promise<StoredModel> {
+    const references = (Array.isArray(names) ? names : [names]).map((name) => (typeof name === "string" ? ModelReference.parse(name) : name));
+    const parsed = parseManifest(manifest);
+    const id = sha256Digest(manifest);
+    bundleFiles(parsed);
+    if (config !== undefined) {
+      const digest = sha256Digest(config);
+      if (digest !== parsed.config.digest) {
+        throw new UpstreamError(`The model config has digest ${digest}, but the manifest names ${parsed.config.digest}.`, {
+          fix: "Pull the model again.",
+          code: "digest_mismatch",
+        });
+      }
+      await this.blobs.writeBytes(config);
+    }
+    const configFile = parseConfigFile(await this.readBlob(parsed.config.digest));
+    await ensureBundle(this.layout, id, parsed, configFile);
+    await this.updateIndex(async (entries) => {
+      // Checked under the lock: a concurrent removal deletes unused blobs under it too.
+      for (const descriptor of [parsed.config, ...parsed.layers]) {
+        const size = await this.blobs.size(descriptor.digest);
+        if (size === undefined) throw missingBlob(descriptor.digest);
+        if (size !== descriptor.size) {
+          throw new UpstreamError(`Blob ${descriptor.digest} has ${size} bytes; the manifest says ${descriptor.size}.`, {
+            fix: "Pull the model again.",
+            code: "size_mismatch",
+          });
+        }
+      }
+      await writeFileAtomic(this.layout.manifest(id), manifest);
+      let next = entries.some((entry) => entry.id === id)
+        ? entries
+        : [...entries, { id, tags: [], files: [...parsed.layers.map((layer) => layer.digest), parsed.config.digest] }];
+      for (const reference of references) next = withTag(next, id, reference);
+      return next;
+    });
+    return this.get(id);
+  }
+
+  /** What `lmr configure` recorded for the model; `{}` when nothing was. */
+  async configuration(input: string | ModelReference): Promise<ModelConfiguration> {
+    const model = await this.get(input);
+    return (await readConfigurations(this.layout.configurationsFile))[model.id] ?? {};
+  }
+
+  /** Changes the model's configuration: fields left out stay, `null` clears one. Returns the result. */
+  async configure(input: string | ModelReference, patch: unknown): Promise<ModelConfiguration> {
+    let result: ModelConfiguration = {};
+    await this.updateIndex(async (entries) => {
+      const entry = this.find(entries, input);
+      if (!entry) throw notFound(input);
+      const configurations = await readConfigurations(this.layout.configurationsFile);
+      result = applyConfigurationPatch(configurations[entry.id] ?? {}, patch);
+      if (Object.keys(result).length === 0) delete configurations[entry.id];
+      else configurations[entry.id] = result;
+      await writeConfigurations(this.layout.configurationsFile, configurations);
+      return entries;
+    });
+    return result;
+  }
+
+  async diskUsage(): Promise<DiskUsage> {
+    // Bundles are hard links to blobs: counting each inode once counts only copies made where links fail.
+    const seen = new Set<string>();
+    let models = 0;
+    let incomplete = 0;
+    for (const file of [...(await filesUnder(this.layout.blobsDir)), ...(await filesUnder(this.layout.bundlesDir))]) {
+      const info = await stat(file).catch(() => undefined);
+      if (!info) continue;
+      const inode = `${info.dev}:${info.ino}`;
+      if (seen.has(inode)) continue;
+      seen.add(inode);
+      if (file.endsWith(".incomplete")) incomplete += info.size;
+      else models += info.size;
+    }
+    return { models, incomplete, total: models + incomplete };
+  }
+
+  private async initialize(): Promise<void> {
+    await mkdir(this.layout.blobsDir, { recursive: true });
+    let raw: string | undefined;
+    try {
+      raw = await readFile(this.layout.layoutFile, "utf8");
+    } catch (error) {
+      if (errorCode(error) !== "ENOENT") throw error;
+      await writeFileAtomic(this.layout.layoutFile, `${JSON.stringify({ version: STORE_LAYOUT_VERSION }, null, 2)}\n`);
+    }
+    if (raw !== undefined) {
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        json = undefined;
+      }
+      const layout = StoreLayoutSchema.safeParse(json);
+      if (!layout.success || layout.data.version.split(".")[0] !== STORE_LAYOUT_VERSION.split(".")[0]) {
+        throw new StoreError(`${this.layout.layoutFile} describes a store layout this version of lmr does not read.`, {
+          fix: "Point LMR_MODELS_PATH at another folder, or update lmr.",
+          code: "store_layout_unsupported",
+        });
+      }
+    }
+    try {
+      await stat(this.layout.indexFile);
+    } catch (error) {
+      if (errorCode(error) !== "ENOENT") throw error;
+      await this.updateIndex(async (entries) => entries);
+    }
+  }
+
+  private async updateIndex(change: (entries: IndexEntry[]) => Promise<IndexEntry[]>): Promise<void> {
+    await withFileLock(this.layout.indexLock, async () => {
+      const next = await change(await readIndex(this.layout.indexFile));
+      await writeIndex(this.layout.indexFile, next);
+    });
+  }
+
+  private find(entries: IndexEntry[], input: string | ModelReference): IndexEntry | undefined {
+    if (typeof input === "string" && isDigest(input)) return entries.find((entry) => entry.id === input);
+    const reference = nameOf(input);
+    if (reference) {
+      const byName =
+        reference.digest === undefined
+          ? entries.find((entry) => hasTag(entry, reference))
+          : entries.find((entry) => entry.id === reference.digest);
+      if (byName || typeof input !== "string") return byName;
+    }
+    const prefix = typeof input === "string" ? /^(?:sha256:)?([0-9a-f]+)$/.exec(input)?.[1] : undefined;
+    if (prefix === undefined || prefix.length < MIN_ID_PREFIX) {
+      if (!reference) ModelReference.parse(input as string);
+      return undefined;
+    }
+    const matches = entries.filter((entry) => entry.id.startsWith(`sha256:${prefix}`));
+    if (matches.length > 1) {
+      throw new UserError(`The ID prefix "${input}" matches ${matches.length} models.`, {
+        fix: `Give more digits: ${matches.map((entry) => entry.id.slice(7, 7 + prefix.length + 4)).join(", ")}.`,
+        code: "ambiguous_model_id",
+      });
+    }
+    return matches[0];
+  }
+
+  private async readBlob(digest: string): Promise<Buffer> {
+    try {
+      return await readFile(this.blobs.path(digest));
+    } catch (error) {
+      throw errorCode(error) === "ENOENT" ? missingBlob(digest) : error;
+    }
+  }
+
+  private async model(model: StoredModel | string | ModelReference): Promise<StoredModel> {
+    return typeof model === "string" || model instanceof ModelReference ? this.get(model) : model;
+  }
+
+  private async load(entry: IndexEntry): Promise<StoredModel> {
+    const id = entry.id as Digest;
+    let manifest: OciManifest;
+    let config: ModelConfigFile;
+    try {
+      manifest = parseManifest(await readFile(this.layout.manifest(id)));
+      config = parseConfigFile(await this.readBlob(manifest.config.digest));
+    } catch (error) {
+      throw new StoreError(`Model ${id} is listed in ${this.layout.indexFile}, but its manifest or config cannot be read.`, {
+        fix: `Remove it with lmr rm --force ${id.slice(7, 19)} and pull it again.`,
+        code: "store_model_damaged",
+        cause: error,
+      });
+    }
+    const created = config.descriptor?.created ? new Date(config.descriptor.created) : undefined;
+    return {
+      id,
+      tags: entryReferences(entry),
+      manifest,
+      config,
+      size: manifest.layers.reduce((total, layer) => total + layer.size, 0),
+      created: created && !Number.isNaN(created.getTime()) ? created : undefined,
+    };
+  }
+}
+
+/** The input as a model name, or undefined when it is not one (an ID or a bare ID prefix may not be). */
+function nameOf(input: string | ModelReference): ModelReference | undefined {
+  if (input instanceof ModelReference) return input;
+  try {
+    return ModelReference.parse(input);
+  } catch {
+    return undefined;
+  }
+}
+
+function notFound(input: string | ModelReference): NotFoundError {
+  const name = nameOf(input);
+  return new NotFoundError(`Model ${name ? name.toString() : String(input)} is not in the local store.`, {
+    fix: name ? `Pull it with: lmr pull ${name.toString()}` : "lmr ls lists the models in the store.",
+    code: "model_not_found",
+  });
+}
+
+function missingBlob(digest: string): UserError {
+  return new UserError(`Blob ${digest} is not in the store.`, {
+    fix: "Write every layer and the config with store.blobs.write() before committing the model.",
+    code: "missing_blob",
+  });
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return [];
+    throw error;
+  }
+}
