@@ -130,26 +130,37 @@ export class RegistryClient {
     throw await registryResponseError(response, this.target(repository));
   }
 
-  /**
-   * Starts an upload; with `mountFrom`, first asks the registry to link the blob from another repository it holds
-   * (no bytes sent). Answers `mounted`, or the upload's location when the mount was refused or not asked for.
-   */
-  async startUpload(
-    repository: string,
-    options: { mount?: { digest: string; from: string }; signal?: AbortSignal } = {},
-  ): Promise<{ mounted: true } | { mounted: false; location: URL }> {
-    const path = new URL(`v2/${repository}/blobs/uploads/`, this.baseUrl);
-    const scopes = [repositoryScope(repository, ["pull", "push"])];
-    if (options.mount) {
-      path.searchParams.set("mount", options.mount.digest);
-      path.searchParams.set("from", options.mount.from);
-      scopes.push(repositoryScope(options.mount.from, ["pull"]));
-    }
-    const response = await this.request(path, { method: "POST", scopes, repository, signal: options.signal });
+  /** Starts an upload session; answers where to send its bytes. */
+  async startUpload(repository: string, signal?: AbortSignal): Promise<URL> {
+    const response = await this.request(`v2/${repository}/blobs/uploads/`, {
+      method: "POST",
+      scopes: [repositoryScope(repository, ["pull", "push"])],
+      repository,
+      signal,
+    });
     await response.body?.cancel();
-    if (response.status === 201 && options.mount) return { mounted: true };
     if (response.status !== 202) throw await registryResponseError(response, this.target(repository));
-    return { mounted: false, location: this.location(response) };
+    return this.location(response);
+  }
+
+  /**
+   * Asks the registry to link a blob it holds in another repository, sending no bytes. When it will not (the
+   * blob is not there, or the user may not read `from`) it starts an upload instead and answers its location.
+   */
+  async mountBlob(repository: string, digest: string, from: string, signal?: AbortSignal): Promise<"mounted" | URL> {
+    const url = new URL(`v2/${repository}/blobs/uploads/`, this.baseUrl);
+    url.searchParams.set("mount", digest);
+    url.searchParams.set("from", from);
+    const response = await this.request(url, {
+      method: "POST",
+      scopes: [repositoryScope(repository, ["pull", "push"]), repositoryScope(from, ["pull"])],
+      repository,
+      signal,
+    });
+    await response.body?.cancel();
+    if (response.status === 201) return "mounted";
+    if (response.status !== 202) throw await registryResponseError(response, this.target(repository));
+    return this.location(response);
   }
 
   /**

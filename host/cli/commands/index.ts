@@ -1,5 +1,17 @@
 import type { Command } from "../command";
+import { configure } from "./configure";
+import { df } from "./df";
+import { inspect } from "./inspect";
+import { logs } from "./logs";
+import { ls } from "./ls";
+import { ps } from "./ps";
+import { rm } from "./rm";
 import { run } from "./run";
 import { serve } from "./serve";
+import { status } from "./status";
+import { tag } from "./tag";
+import { unload } from "./unload";
+import { version } from "./version";
 
-export const commands: Command[] = [serve, run] as Command[];
+/** In `lmr --help` order: serving and running first, then the store, then the engines. */
+export const commands = [serve, run, ls, inspect, rm, tag, configure, ps, unload, df, status, logs, version] as Command[];
