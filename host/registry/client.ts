@@ -68,7 +68,7 @@ export class RegistryClient {
     await response.body?.cancel();
     if (response.ok) return;
     if (response.status === 401 && !this.auth.credentials) return;
-    throw await registryResponseError(response, { registry: this.registry, repository: "/v2/", loggedIn: this.loggedIn });
+    throw await registryResponseError(response, { registry: this.registry, repository: "", loggedIn: this.loggedIn });
   }
 
   get loggedIn(): boolean {

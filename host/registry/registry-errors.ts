@@ -30,15 +30,16 @@ export async function registryResponseError(response: Response, target: Registry
   const { registry, repository } = target;
   const login = `run \`lmr login ${registry}\``;
   const name = target.reference ? `${repository}:${target.reference}`.replace(":sha256:", "@sha256:") : repository;
+  const about = repository ? ` for ${repository}` : "";
 
   switch (response.status) {
     case 401:
       return target.loggedIn
-        ? new AuthenticationError(`${registry} rejected your credentials for ${repository}.`, {
+        ? new AuthenticationError(`${registry} rejected your credentials${about}.`, {
             fix: `Check the username and password (or access token), then ${login}.`,
             code: "registry_unauthorized",
           })
-        : new AuthenticationError(`${registry} requires you to log in for ${repository}, or it does not exist.`, {
+        : new AuthenticationError(`${registry} requires you to log in${about}${repository ? ", or the repository does not exist" : ""}.`, {
             fix: `Check the name; if the repository is private, ${login}.`,
             code: "registry_unauthorized",
           });
@@ -64,7 +65,7 @@ export async function registryResponseError(response: Response, target: Registry
       });
     default:
       return new UpstreamError(
-        `${registry} answered HTTP ${response.status} for ${name}${detail ? `: ${detail}` : ""}.`,
+        `${registry} answered HTTP ${response.status}${name ? ` for ${name}` : ""}${detail ? `: ${detail}` : ""}.`,
         { fix: "Try again; if it persists, the registry has a problem.", code: "registry_error" },
       );
   }
