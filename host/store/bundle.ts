@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { copyFile, link, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { UpstreamError } from "../errors";
-import { FILEPATH_ANNOTATION, MediaType, type ModelConfigFile, type OciManifest } from "../protocol/store";
+import { FILEPATH_ANNOTATION, MediaType, type ModelConfigFile, type OciDescriptor, type OciManifest } from "../protocol/store";
 import { type Digest, parseDigest } from "./digest";
 import { errorCode } from "./fs-error";
 import type { StoreLayout } from "./layout";
@@ -39,46 +39,46 @@ const MODEL_SUBDIR = "model";
 const RUNTIME_CONFIG = "config.json";
 
 export function bundleFiles(manifest: OciManifest): BundleFile[] {
+  // Paths a layer names for itself come first, so the fixed names below can step around them.
+  const named = new Map(
+    manifest.layers.flatMap((layer) => {
+      const filepath = layer.annotations?.[FILEPATH_ANNOTATION];
+      return layer.mediaType !== MediaType.gguf && filepath !== undefined ? [[layer, safeRelativePath(filepath)] as const] : [];
+    }),
+  );
+  const taken = new Set([...named.values()].map((name) => name.toLowerCase()));
   const files: BundleFile[] = [];
-  const add = (name: string, digest: string, mediaType: string) => files.push({ name, digest: parseDigest(digest), mediaType });
-  const ofType = (mediaType: string) => manifest.layers.filter((layer) => layer.mediaType === mediaType);
-  const shardNames = (count: number, extension: string) => (index: number) =>
-    count === 1 ? `model.${extension}` : `model-${pad(index + 1)}-of-${pad(count)}.${extension}`;
-
-  const gguf = ofType(MediaType.gguf);
-  const ggufName = shardNames(gguf.length, "gguf");
-  gguf.forEach((layer, index) => add(ggufName(index), layer.digest, layer.mediaType));
-
-  const [mmproj] = ofType(MediaType.mmproj);
-  if (mmproj) add("mmproj.gguf", mmproj.digest, mmproj.mediaType);
-  const [template] = ofType(MediaType.chatTemplate);
-  if (template) add("template.jinja", template.digest, template.mediaType);
-
-  const unnamedSafetensors = ofType(MediaType.safetensors).filter((layer) => !layer.annotations?.[FILEPATH_ANNOTATION]);
-  const safetensorsName = shardNames(unnamedSafetensors.length, "safetensors");
-  let licenseCount = 0;
-  for (const layer of manifest.layers) {
-    const filepath = layer.annotations?.[FILEPATH_ANNOTATION];
-    if (layer.mediaType === MediaType.safetensors) {
-      add(filepath === undefined ? safetensorsName(unnamedSafetensors.indexOf(layer)) : safeRelativePath(filepath), layer.digest, layer.mediaType);
-    } else if (layer.mediaType === MediaType.license) {
-      licenseCount += 1;
-      add(filepath === undefined ? (licenseCount === 1 ? "LICENSE" : `LICENSE-${licenseCount}`) : safeRelativePath(filepath), layer.digest, layer.mediaType);
-    } else if (layer.mediaType === MediaType.modelFile && filepath !== undefined) {
-      add(safeRelativePath(filepath), layer.digest, layer.mediaType);
-    }
-  }
-
-  const seen = new Set<string>();
-  for (const file of files) {
-    const key = file.name.toLowerCase();
-    if (seen.has(key)) {
-      throw new UpstreamError(`The model artifact names the file "${file.name}" twice.`, {
+  const add = (name: string, layer: OciDescriptor) => {
+    if (files.some((file) => file.name.toLowerCase() === name.toLowerCase())) {
+      throw new UpstreamError(`The model artifact names the file "${name}" twice.`, {
         fix: "Package the model again; each layer needs its own file path.",
         code: "invalid_manifest",
       });
     }
-    seen.add(key);
+    files.push({ name, digest: parseDigest(layer.digest), mediaType: layer.mediaType });
+  };
+  const free = (base: string) => {
+    let name = base;
+    for (let suffix = 2; taken.has(name.toLowerCase()); suffix += 1) name = `${base}-${suffix}`;
+    taken.add(name.toLowerCase());
+    return name;
+  };
+  const ofType = (mediaType: string) => manifest.layers.filter((layer) => layer.mediaType === mediaType && !named.has(layer));
+  const shardName = (layers: OciDescriptor[], layer: OciDescriptor, extension: string) =>
+    layers.length === 1 ? `model.${extension}` : `model-${pad(layers.indexOf(layer) + 1)}-of-${pad(layers.length)}.${extension}`;
+
+  const gguf = ofType(MediaType.gguf);
+  const safetensors = ofType(MediaType.safetensors);
+  const [mmproj] = ofType(MediaType.mmproj);
+  const [template] = ofType(MediaType.chatTemplate);
+  for (const layer of manifest.layers) {
+    const name = named.get(layer);
+    if (name !== undefined) add(name, layer);
+    else if (layer.mediaType === MediaType.gguf) add(shardName(gguf, layer, "gguf"), layer);
+    else if (layer.mediaType === MediaType.safetensors) add(shardName(safetensors, layer, "safetensors"), layer);
+    else if (layer === mmproj) add("mmproj.gguf", layer);
+    else if (layer === template) add("template.jinja", layer);
+    else if (layer.mediaType === MediaType.license) add(free("LICENSE"), layer);
   }
   return files;
 }
