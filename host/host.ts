@@ -12,6 +12,7 @@ import { rootRoutes } from "./api/routes/root";
 import { StoreCatalog } from "./api/store-catalog";
 import type { Engine } from "./engines/engine";
 import { LlamaCppEngine, type LlamaCppEngineOptions } from "./engines/llamacpp/engine";
+import { VllmEngine, type VllmEngineOptions } from "./engines/vllm/engine";
 import { log } from "./log";
 import { Scheduler } from "./scheduler/scheduler";
 import { StoreModelSource } from "./scheduler/store-model-source";
@@ -25,6 +26,7 @@ export interface HostOptions {
   allowedHosts?: string[];
   allowedOrigins?: string[];
   llamaCpp?: LlamaCppEngineOptions;
+  vllm?: VllmEngineOptions;
   queueLimit?: number;
 }
 
@@ -38,7 +40,7 @@ export interface Host {
 
 export async function startHost(options: HostOptions): Promise<Host> {
   const store = await ModelStore.open({ root: options.modelsPath });
-  const engines: Engine[] = [new LlamaCppEngine(options.llamaCpp)];
+  const engines: Engine[] = [new LlamaCppEngine(options.llamaCpp), new VllmEngine(options.vllm)];
   const scheduler = new Scheduler(engines, new StoreModelSource(store), { queueLimit: options.queueLimit });
   const catalog = new StoreCatalog(store, scheduler, engines);
 

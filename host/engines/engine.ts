@@ -78,4 +78,8 @@ export interface Engine {
   checkRuntimeFlags?(flags: readonly string[]): void;
   /** Models an attached upstream serves without our store (vLLM attached by URL). */
   remoteModels?(): Promise<ModelObject[]>;
+  /** A runner for a model that is not in the store but that an attached upstream serves. */
+  attachedRunner?(name: string): Promise<Runner | undefined>;
+  /** Stops background work (health watches) when the host stops. */
+  dispose?(): void;
 }

@@ -1,6 +1,7 @@
 /**
- * The OpenAI-compatible wire shapes the host accepts and returns. Unknown request fields are
- * dropped rather than refused, as OpenAI-compatible servers do, so newer clients keep working.
+ * The OpenAI-compatible wire shapes the host accepts and returns. Unknown top-level request fields
+ * are kept rather than refused: llama.cpp ignores them, and an attached vLLM gets them unchanged
+ * (its own sampling extras, say), as an OpenAI-compatible proxy should.
  */
 import { z } from "zod";
 
@@ -70,7 +71,7 @@ export const ResponseFormatSchema = z.discriminatedUnion("type", [
 ]);
 export type ResponseFormat = z.infer<typeof ResponseFormatSchema>;
 
-export const ChatCompletionRequestSchema = z.object({
+export const ChatCompletionRequestSchema = z.looseObject({
   model: z.string().min(1),
   messages: z.array(ChatMessageSchema).min(1, "messages must hold at least one message"),
   max_completion_tokens: z.number().int().min(1).nullish(),
@@ -86,7 +87,7 @@ export const ChatCompletionRequestSchema = z.object({
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
 
-export const CompletionRequestSchema = z.object({
+export const CompletionRequestSchema = z.looseObject({
   model: z.string().min(1),
   prompt: z.union([z.string(), z.array(z.string()).length(1, "only one prompt per request is supported")]),
   suffix: z.string().nullish(),
@@ -96,7 +97,7 @@ export const CompletionRequestSchema = z.object({
 });
 export type CompletionRequest = z.infer<typeof CompletionRequestSchema>;
 
-export const EmbeddingsRequestSchema = z.object({
+export const EmbeddingsRequestSchema = z.looseObject({
   model: z.string().min(1),
   input: z.union([z.string(), z.array(z.string()).min(1)]),
   encoding_format: z.enum(["float", "base64"]).nullish(),

@@ -1,4 +1,4 @@
-import { BusyError, UserError } from "../errors";
+import { BusyError, NotFoundError, UserError } from "../errors";
 import { log } from "../log";
 import type { Engine, EngineName, ModelToLoad, Runner } from "../engines/engine";
 import { DEFAULT_KEEP_ALIVE, parseKeepAlive } from "./keep-alive";
@@ -77,7 +77,13 @@ export class Scheduler {
   }
 
   async acquire(name: string, forced?: EngineName): Promise<Lease> {
-    const model = await this.source.resolve(name);
+    const model = await this.source.resolve(name).catch(async (error: unknown) => {
+      if (!(error instanceof NotFoundError)) throw error;
+      const attached = await this.attached(name, forced);
+      if (attached) return attached;
+      throw error;
+    });
+    if ("runner" in model) return model;
     const engine = this.engineFor(model, forced);
     const fingerprint = JSON.stringify([engine.name, model.id, model.contextSize, model.runtimeFlags, model.vllm]);
     let slot = this.slots.get(model.name);
@@ -112,6 +118,21 @@ export class Scheduler {
       this.finish(current);
       throw error;
     }
+  }
+
+  /** Attached upstreams' models need no loading, so their leases hold nothing. */
+  private async attached(name: string, forced?: EngineName): Promise<Lease | undefined> {
+    for (const engine of this.engines) {
+      if (forced && engine.name !== forced) continue;
+      const runner = await engine.attachedRunner?.(name);
+      if (runner)
+        return {
+          runner,
+          model: { name, id: name, format: engine.formats[0]!, path: "", contextSize: runner.description.contextSize, runtimeFlags: [] },
+          release: () => {},
+        };
+    }
+    return undefined;
   }
 
   status(): LoadedModelStatus[] {
@@ -203,5 +224,6 @@ export class Scheduler {
 
   async shutdown(): Promise<void> {
     await this.unload();
+    for (const engine of this.engines) engine.dispose?.();
   }
 }

@@ -1,6 +1,7 @@
 import readline from "node:readline";
 import { defineCommand } from "../command";
-import { HostClient, sseEvents } from "../host-client";
+import { HostClient } from "../host-client";
+import { sseEvents } from "../../protocol/sse";
 import { UserError } from "../../errors";
 import type { ChatCompletionChunk, ChatMessage } from "../../protocol/openai";
 

@@ -20,6 +20,9 @@ export const serve = defineCommand({
     gpu: { type: "string" },
     "allowed-host": { type: "string", multiple: true },
     "allowed-origin": { type: "string", multiple: true },
+    "vllm-url": { type: "string" },
+    "vllm-api-key": { type: "string" },
+    "vllm-bin": { type: "string" },
     stdio: { type: "boolean" },
   },
   help: {
@@ -32,6 +35,9 @@ export const serve = defineCommand({
     gpu: "auto, cuda, vulkan, metal or none (default auto)",
     "allowed-host": "Another Host header name to accept (repeatable)",
     "allowed-origin": "A browser origin allowed to call the API (repeatable)",
+    "vllm-url": "Attach to a running vLLM (or any OpenAI-compatible server) instead of launching one (LMR_VLLM_URL)",
+    "vllm-api-key": "Bearer key for the attached server (LMR_VLLM_API_KEY)",
+    "vllm-bin": "The vllm executable to launch (default: LMR_VLLM_BIN, else vllm on PATH)",
     stdio: "Also serve the editor's control channel on stdin/stdout",
   },
   async run({ values }) {
@@ -44,6 +50,11 @@ export const serve = defineCommand({
       apiKey: (values["api-key"] as string | undefined) ?? process.env.LMR_API_KEY,
       allowedHosts: values["allowed-host"] as string[] | undefined,
       allowedOrigins: values["allowed-origin"] as string[] | undefined,
+      vllm: {
+        attachUrl: (values["vllm-url"] as string | undefined) ?? process.env.LMR_VLLM_URL,
+        apiKey: (values["vllm-api-key"] as string | undefined) ?? process.env.LMR_VLLM_API_KEY,
+        executable: values["vllm-bin"] as string | undefined,
+      },
       llamaCpp: { threads: integerFlag("threads", values.threads, 1), parallel: integerFlag("parallel", values.parallel, 1), gpu: gpu?.data },
     });
     if (values.stdio) {

@@ -1,0 +1,60 @@
+import { access, constants } from "node:fs/promises";
+import path from "node:path";
+import { EngineUnavailableError } from "../../errors";
+
+export interface VllmExecutable {
+  path: string;
+  /** Named by the user (setting, flag, LMR_VLLM_BIN) rather than found on PATH. */
+  explicit: boolean;
+}
+
+async function executable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function findVllm(configured: string | undefined): Promise<VllmExecutable | undefined> {
+  if (configured) return { path: configured, explicit: true };
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, "vllm");
+    if (await executable(candidate)) return { path: candidate, explicit: false };
+  }
+  return undefined;
+}
+
+export async function hasNvidiaGpu(): Promise<boolean> {
+  // Linux with the NVIDIA driver has its proc file; WSL2 exposes the Windows driver's libcuda instead.
+  for (const file of ["/proc/driver/nvidia/version", "/usr/lib/wsl/lib/libcuda.so.1"]) {
+    try {
+      await access(file);
+      return true;
+    } catch {
+      // Try the next sign of a driver.
+    }
+  }
+  return false;
+}
+
+/**
+ * vLLM serves on Linux x86_64 with an NVIDIA GPU. A `vllm` the user named explicitly is trusted
+ * as it is (a ROCm or CPU build, a wrapper script); one merely found on PATH must meet the rules.
+ */
+export async function checkCanLaunch(vllm: VllmExecutable | undefined): Promise<VllmExecutable> {
+  const missing: string[] = [];
+  if (!vllm) missing.push("no `vllm` executable on PATH");
+  if (!vllm?.explicit) {
+    if (process.platform !== "linux") missing.push(`vLLM runs on Linux (or WSL2), not ${process.platform}`);
+    else if (process.arch !== "x64") missing.push(`vLLM runs on x86_64, not ${process.arch}`);
+    else if (!(await hasNvidiaGpu())) missing.push("no NVIDIA GPU found (no driver at /proc/driver/nvidia)");
+  }
+  if (missing.length > 0 || !vllm)
+    throw new EngineUnavailableError(`vLLM cannot run here: ${missing.join("; ")}`, {
+      code: "vllm_unavailable",
+      fix: "Install vLLM on a Linux machine with an NVIDIA GPU (`pip install vllm`, or `lmr install-runner --backend vllm`), set LMR_VLLM_BIN to its executable, or attach to a running vLLM with `lmr serve --vllm-url URL`. GGUF models run on llama.cpp everywhere.",
+    });
+  return vllm;
+}
