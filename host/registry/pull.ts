@@ -4,6 +4,7 @@ import { ModelReference } from "../store/reference";
 import type { ModelStore, StoredModel } from "../store/store";
 import { fetchBlob } from "./blob-fetch";
 import { RegistryClient } from "./client";
+import { pullFromHuggingFace } from "./hf-pull";
 import { inParallel } from "./parallel";
 import { TransferProgress } from "./transfer-progress";
 
@@ -27,6 +28,7 @@ export async function pullModel(
   options: PullOptions = {},
 ): Promise<StoredModel> {
   const ref = typeof reference === "string" ? ModelReference.parse(reference) : reference;
+  if (ref.isHuggingFace) return pullFromHuggingFace(store, ref, options);
 
   const { signal } = options;
   const client = await RegistryClient.connect(ref.registry, { env: options.env, signal });

@@ -120,7 +120,7 @@ describe("pulling through interruptions, corruption and concurrency", () => {
     const data = registry.blobDataPath(ggufDigest);
     const original = await readFile(data);
     const tampered = Buffer.from(original);
-    tampered[tampered.length - 100] ^= 0xff;
+    tampered.writeUInt8(tampered.readUInt8(tampered.length - 100) ^ 0xff, tampered.length - 100);
     await writeFile(data, tampered);
     try {
       const store = await freshStore("corrupt");
