@@ -3,6 +3,7 @@ import { configure } from "./configure";
 import { df } from "./df";
 import { inspect } from "./inspect";
 import { logs } from "./logs";
+import { packageCommand } from "./package";
 import { ls } from "./ls";
 import { ps } from "./ps";
 import { rm } from "./rm";
@@ -14,4 +15,4 @@ import { unload } from "./unload";
 import { version } from "./version";
 
 /** In `lmr --help` order: serving and running first, then the store, then the engines. */
-export const commands = [serve, run, ls, inspect, rm, tag, configure, ps, unload, df, status, logs, version] as Command[];
+export const commands = [serve, run, packageCommand, ls, inspect, rm, tag, configure, ps, unload, df, status, logs, version] as Command[];
