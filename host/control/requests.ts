@@ -1,0 +1,158 @@
+/**
+ * What each control request does, in the terms of the host's own parts: the store, the scheduler, the engines and
+ * the registry client, the same calls the HTTP API and the CLI make.
+ */
+import type { WorkDoneProgressReporter } from "vscode-languageserver/node";
+import type { z } from "zod";
+import pkg from "../../package.json";
+import { StoreCatalog } from "../api/store-catalog";
+import { ConflictError } from "../errors";
+import type { Host } from "../host";
+import { log } from "../log";
+import { type ControlRequestName, ControlRequests, type ControlResult, type LoadedModel } from "../protocol/control";
+import { pullModel } from "../registry/pull";
+import { pushModel } from "../registry/push";
+import type { LoadedModelStatus } from "../scheduler/scheduler";
+import { ModelReference } from "../store/reference";
+import { transferReport } from "./transfer-report";
+
+export interface RequestContext {
+  signal: AbortSignal;
+  progress: WorkDoneProgressReporter;
+}
+
+export type RequestHandlers = {
+  [Name in ControlRequestName]: (
+    params: z.output<(typeof ControlRequests)[Name]["params"]>,
+    context: RequestContext,
+  ) => Promise<ControlResult<Name>>;
+};
+
+export function requestHandlers(host: Host): RequestHandlers {
+  const { store, scheduler, engines } = host;
+  const catalog = new StoreCatalog(store, scheduler, engines);
+
+  return {
+    async status() {
+      return {
+        version: pkg.version,
+        url: host.url.origin,
+        modelsPath: store.root,
+        engines: await Promise.all(engines.map((engine) => engine.status())),
+      };
+    },
+
+    async models() {
+      // The catalog also lists what an attached vLLM serves; the editor's Models view is the store.
+      const local = new Set((await store.list()).flatMap((model) => model.tags.map(String)));
+      return (await catalog.list())
+        .filter((model) => local.has(model.id))
+        .map((model) => ({
+          name: model.id,
+          created: model.created,
+          contextWindow: model.context_window,
+          architecture: model.architecture,
+          parameters: model.parameters,
+          quantization: model.quantization,
+          size: model.size,
+          format: model.format,
+          engine: model.engine === "vllm" ? "vllm" : "llama.cpp",
+          loaded: scheduler.isLoaded(model.id),
+        }));
+    },
+
+    async inspect({ model: name }) {
+      const model = await store.get(name);
+      return {
+        id: model.id,
+        tags: model.tags.map(String),
+        created: model.created?.toISOString(),
+        size: model.size,
+        config: model.config,
+        configuration: await store.configuration(model.id),
+      };
+    },
+
+    async pull({ reference }, { signal, progress }) {
+      const ref = ModelReference.parse(reference);
+      try {
+        const model = await pullModel(store, ref, { signal, onProgress: transferReport(progress, `Pulling ${ref}`) });
+        return { name: ref.toString(), id: model.id };
+      } finally {
+        progress.done();
+      }
+    },
+
+    async push({ model }, { signal, progress }) {
+      try {
+        const pushed = await pushModel(store, model, { signal, onProgress: transferReport(progress, `Pushing ${model}`) });
+        return { reference: pushed.reference.toString(), digest: pushed.digest };
+      } finally {
+        progress.done();
+      }
+    },
+
+    async load({ model }, { progress }) {
+      progress.begin(`Loading ${model}`);
+      try {
+        const lease = await scheduler.acquire(model);
+        // Read while the lease holds it: a keep-alive of 0 unloads it on release.
+        const loaded = scheduler.status().find((slot) => slot.model === lease.model.name)!;
+        lease.release();
+        return loadedModel(loaded);
+      } finally {
+        progress.done();
+      }
+    },
+
+    async remove({ model: name, force }) {
+      const model = await store.get(name);
+      const loaded = model.tags.map(String).filter((tag) => scheduler.isLoaded(tag));
+      if (loaded.length > 0) {
+        if (!force) throw new ConflictError(`${loaded[0]} is loaded`, { fix: "Unload it first, or remove it with force." });
+        await scheduler.unload({ models: loaded });
+      }
+      const removed = await store.remove(name, { force });
+      return { untagged: removed.untagged, deleted: removed.deleted };
+    },
+
+    async tag({ source, target }) {
+      return { target: (await store.tag(source, target)).toString() };
+    },
+
+    async configure({ model: name, patch }) {
+      if (patch.runtimeFlags) {
+        const format = (await store.get(name)).config.config.format ?? "gguf";
+        for (const engine of engines) {
+          if ((engine.formats as readonly string[]).includes(format)) engine.checkRuntimeFlags?.(patch.runtimeFlags);
+        }
+      }
+      return store.configure(name, patch);
+    },
+
+    async ps() {
+      return scheduler.status().map(loadedModel);
+    },
+
+    async unload({ models, engine }) {
+      return { unloaded: await scheduler.unload({ models, engine }) };
+    },
+
+    async logs() {
+      return [...log.recent()];
+    },
+  };
+}
+
+function loadedModel(slot: LoadedModelStatus): LoadedModel {
+  return {
+    model: slot.model,
+    engine: slot.engine,
+    loading: slot.loading,
+    inUse: slot.inUse,
+    contextSize: slot.contextSize,
+    keepAlive: slot.keepAlive,
+    lastUsed: slot.lastUsed.toISOString(),
+    memory: slot.memory,
+  };
+}
