@@ -148,15 +148,15 @@ export class ModelStore {
   async remove(input: string | ModelReference, options: { force?: boolean } = {}): Promise<RemoveResult> {
     let result: RemoveResult = { untagged: [], deleted: undefined };
     await this.updateIndex(async (entries) => {
-      const entry = this.find(entries, input);
-      if (!entry) throw notFound(input);
-      const byName = nameOf(input);
+      const found = this.match(entries, input);
+      if (!found) throw notFound(input);
+      const { entry, tag } = found;
       const names = entryReferences(entry);
-      if (byName && byName.digest === undefined && names.length > 1) {
-        result = { untagged: [byName.toString()], deleted: undefined };
-        return withoutTag(entries, byName);
+      if (tag && names.length > 1) {
+        result = { untagged: [tag.toString()], deleted: undefined };
+        return withoutTag(entries, tag);
       }
-      if (!byName && names.length > 1 && !options.force) {
+      if (!tag && names.length > 1 && !options.force) {
         throw new ConflictError(`Model ${entry.id.slice(7, 19)} has several names: ${names.join(", ")}.`, {
           fix: "Remove the names one by one, or use --force to remove the model and all its names.",
           code: "model_has_several_names",
@@ -205,19 +205,11 @@ export class ModelStore {
       await this.blobs.writeBytes(config);
     }
     const configFile = parseConfigFile(await this.readBlob(parsed.config.digest));
+    await this.verifyBlobs(parsed);
     await ensureBundle(this.layout, id, parsed, configFile);
     await this.updateIndex(async (entries) => {
-      // Checked under the lock: a concurrent removal deletes unused blobs under it too.
-      for (const descriptor of [parsed.config, ...parsed.layers]) {
-        const size = await this.blobs.size(descriptor.digest);
-        if (size === undefined) throw missingBlob(descriptor.digest);
-        if (size !== descriptor.size) {
-          throw new UpstreamError(`Blob ${descriptor.digest} has ${size} bytes; the manifest says ${descriptor.size}.`, {
-            fix: "Pull the model again.",
-            code: "size_mismatch",
-          });
-        }
-      }
+      // Again under the lock: a removal running meanwhile deletes the blobs no model uses under it.
+      await this.verifyBlobs(parsed);
       await writeFileAtomic(this.layout.manifest(id), manifest);
       let next = entries.some((entry) => entry.id === id)
         ? entries
@@ -307,17 +299,25 @@ export class ModelStore {
   }
 
   private find(entries: IndexEntry[], input: string | ModelReference): IndexEntry | undefined {
-    if (typeof input === "string" && isDigest(input)) return entries.find((entry) => entry.id === input);
+    return this.match(entries, input)?.entry;
+  }
+
+  /** The model `input` names, and the tag it matched when it was found by tag rather than by ID or digest. */
+  private match(entries: IndexEntry[], input: string | ModelReference): { entry: IndexEntry; tag?: ModelReference } | undefined {
+    const byId = (id: string) => {
+      const entry = entries.find((candidate) => candidate.id === id);
+      return entry && { entry };
+    };
+    if (typeof input === "string" && isDigest(input)) return byId(input);
     const reference = nameOf(input);
+    if (reference?.digest !== undefined) return byId(reference.digest);
     if (reference) {
-      const byName =
-        reference.digest === undefined
-          ? entries.find((entry) => hasTag(entry, reference))
-          : entries.find((entry) => entry.id === reference.digest);
-      if (byName || typeof input !== "string") return byName;
+      const entry = entries.find((candidate) => hasTag(candidate, reference));
+      if (entry) return { entry, tag: reference };
+      if (typeof input !== "string") return undefined;
     }
-    const prefix = typeof input === "string" ? /^(?:sha256:)?([0-9a-f]+)$/.exec(input)?.[1] : undefined;
-    if (prefix === undefined || prefix.length < MIN_ID_PREFIX) {
+    const prefix = idPrefix(input as string);
+    if (prefix === undefined) {
       if (!reference) ModelReference.parse(input as string);
       return undefined;
     }
@@ -328,7 +328,20 @@ export class ModelStore {
         code: "ambiguous_model_id",
       });
     }
-    return matches[0];
+    return matches[0] && { entry: matches[0] };
+  }
+
+  private async verifyBlobs(manifest: OciManifest): Promise<void> {
+    for (const descriptor of [manifest.config, ...manifest.layers]) {
+      const size = await this.blobs.size(descriptor.digest);
+      if (size === undefined) throw missingBlob(descriptor.digest);
+      if (size !== descriptor.size) {
+        throw new UpstreamError(`Blob ${descriptor.digest} has ${size} bytes; the manifest says ${descriptor.size}.`, {
+          fix: "Pull the model again.",
+          code: "size_mismatch",
+        });
+      }
+    }
   }
 
   private async readBlob(digest: string): Promise<Buffer> {
@@ -379,8 +392,14 @@ function nameOf(input: string | ModelReference): ModelReference | undefined {
   }
 }
 
+/** The hex digits of an input that reads as a model ID or an ID prefix (4 digits at least). */
+function idPrefix(input: string): string | undefined {
+  const prefix = /^(?:sha256:)?([0-9a-f]+)$/.exec(input)?.[1];
+  return prefix !== undefined && prefix.length >= MIN_ID_PREFIX ? prefix : undefined;
+}
+
 function notFound(input: string | ModelReference): NotFoundError {
-  const name = nameOf(input);
+  const name = typeof input === "string" && input.startsWith("sha256:") ? undefined : nameOf(input);
   return new NotFoundError(`Model ${name ? name.toString() : String(input)} is not in the local store.`, {
     fix: name ? `Pull it with: lmr pull ${name.toString()}` : "lmr ls lists the models in the store.",
     code: "model_not_found",
