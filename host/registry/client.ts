@@ -1,6 +1,7 @@
 import { UpstreamError } from "../errors";
 import { sha256Digest } from "../store/digest";
 import { RegistryAuth, repositoryScope } from "./auth";
+import { type ByteRange, rangeHeader } from "./byte-range";
 import { findCredentials, type Credentials } from "./credentials";
 import { registryBaseUrl } from "./endpoint";
 import { nextPageLink } from "./link-header";
@@ -103,12 +104,12 @@ export class RegistryClient {
   }
 
   /**
-   * `GET` a blob from `offset` on. The response is returned as is — 200, 206 or 416 — because resuming depends on
-   * which one a server gives; any other status is an error.
+   * `GET` a blob, or the bytes of it from `range.start` (to `range.end`, inclusive). The response is returned as
+   * is — 200, 206 or 416 — because resuming depends on which one a server gives; any other status is an error.
    */
-  async blob(repository: string, digest: string, offset: number, signal?: AbortSignal): Promise<Response> {
+  async blob(repository: string, digest: string, range: ByteRange, signal?: AbortSignal): Promise<Response> {
     const response = await this.request(`v2/${repository}/blobs/${digest}`, {
-      headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+      headers: rangeHeader(range),
       scopes: [repositoryScope(repository, ["pull"])],
       repository,
       reference: digest,

@@ -35,7 +35,7 @@ export async function pullFromHuggingFace(store: ModelStore, ref: ModelReference
       await mkdir(dirname(target), { recursive: true });
       const blob = await download(store, hub, file, fileSignal, (bytes) => progress.update(progressEntry(file).digest, bytes));
       if (blob) await link(store.blobs.path(blob.digest), target);
-      else await writeFile(target, Buffer.from(await (await hub.download(file.path, 0, fileSignal)).arrayBuffer()));
+      else await writeFile(target, Buffer.from(await (await hub.download(file.path, { start: 0 }, fileSignal)).arrayBuffer()));
       progress.skip(progressEntry(file).digest);
     });
     const model = await packageHubFiles(store, ref, scratch, selection);
@@ -66,7 +66,7 @@ async function download(
   if (!file.sha256) return undefined;
   const digest = `sha256:${file.sha256}`;
   if ((await store.blobs.size(digest)) === file.size) return { digest: digest as BlobInfo["digest"], size: file.size };
-  return fetchBlob(store.blobs, digest, (offset, attemptSignal) => hub.download(file.path, offset, attemptSignal), {
+  return fetchBlob(store.blobs, digest, (offset, attemptSignal) => hub.download(file.path, { start: offset }, attemptSignal), {
     source: `${hub.name}/${file.path}`,
     signal,
     onProgress,

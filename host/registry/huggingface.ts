@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AuthenticationError, type LmrError, NotFoundError, PermissionError, UpstreamError } from "../errors";
+import { type ByteRange, rangeHeader } from "./byte-range";
 import type { HubFile } from "./hf-files";
 import { nextPageLink } from "./link-header";
 import { send } from "./transport";
@@ -58,17 +59,11 @@ export class HuggingFaceRepository {
     return files;
   }
 
-  /** A file's bytes from `offset` on; 200, 206 and 416 are returned for the caller to resume by. */
-  async download(path: string, offset: number, signal?: AbortSignal): Promise<Response> {
-    const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-    const response = await this.request(this.fileUrl(path), headers, signal);
+  /** A file's bytes, or a range of them; 200, 206 and 416 are returned for the caller to resume or read by. */
+  async download(path: string, range: ByteRange, signal?: AbortSignal): Promise<Response> {
+    const response = await this.request(this.fileUrl(path), rangeHeader(range), signal);
     if (response.ok || response.status === 416) return response;
     throw await this.error(response, path);
-  }
-
-  /** `GET` a byte range of a file, for reading a GGUF header without its weights. */
-  async range(path: string, start: number, end: number, signal?: AbortSignal): Promise<Response> {
-    return this.get(this.fileUrl(path), { range: `bytes=${start}-${end}` }, signal);
   }
 
   fileUrl(path: string): URL {

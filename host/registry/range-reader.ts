@@ -1,8 +1,9 @@
 import { UpstreamError } from "../errors";
 import type { GgufByteReader } from "../gguf/reader";
+import type { ByteRange } from "./byte-range";
 
-/** Asks a server for bytes `start` to `end` (inclusive) of one file with a `Range` request. */
-export type RangeFetcher = (start: number, end: number) => Promise<Response>;
+/** Asks a server for a range of one file's bytes. */
+export type RangeFetcher = (range: Required<ByteRange>) => Promise<Response>;
 
 /**
  * A GGUF byte reader over HTTP: each read is one `Range` request, so a model's header is read without its
@@ -10,7 +11,7 @@ export type RangeFetcher = (start: number, end: number) => Promise<Response>;
  */
 export function rangeReader(fetchRange: RangeFetcher, name: string): GgufByteReader {
   return async (offset, length) => {
-    const response = await fetchRange(offset, offset + length - 1);
+    const response = await fetchRange({ start: offset, end: offset + length - 1 });
     if (response.status === 416) {
       await response.body?.cancel();
       return new Uint8Array(0);
