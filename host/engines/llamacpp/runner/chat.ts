@@ -10,7 +10,7 @@ export async function chatCompletion(loaded: LoadedModel, body: ChatCompletionRe
   const functions = body.tool_choice === "none" ? undefined : toFunctions(body);
   const grammar = functions ? undefined : await responseGrammar(loaded, body);
   const chatHistory = toChatHistory(body.messages);
-  const { contextText } = loaded.chatWrapper.generateContextState({ chatHistory, availableFunctions: functions });
+  const { contextText } = loaded.chatWrapper.generateContextState({ chatHistory, availableFunctions: functions, documentFunctionParams: true });
   const prompt = contextText.tokenize(loaded.model.tokenizer);
 
   return generate(loaded, prompt, body.max_completion_tokens ?? body.max_tokens, async (sequence, maxTokens, onToken) => {
@@ -24,8 +24,9 @@ export async function chatCompletion(loaded: LoadedModel, body: ChatCompletionRe
         stopOnAbortSignal: true,
         onToken,
         onTextChunk: emit,
-        // The prompt was checked to fit; a shift would silently drop the user's messages.
-        contextShift: { strategy: () => { throw new UserError("the conversation no longer fits the context"); } },
+        // generate() refuses prompts that do not fit and bounds the output to the room left, so no
+        // shift is ever needed; node-llama-cpp's default reserve would refuse prompts that do fit.
+        contextShift: { size: 1 },
       };
       const response = functions
         ? await chat.generateResponse(chatHistory, { ...common, functions, documentFunctionParams: true })

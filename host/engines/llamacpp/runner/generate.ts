@@ -17,7 +17,7 @@ export async function generate(
   loaded: LoadedModel,
   prompt: readonly Token[],
   requestedMaxTokens: number | null | undefined,
-  run: (sequence: LlamaContextSequence, maxTokens: number, onToken: (tokens: Token[]) => void) => Promise<Generation>,
+  run: (sequence: LlamaContextSequence, maxTokens: number, onToken: () => void) => Promise<Generation>,
 ): Promise<RunnerResult> {
   const room = loaded.contextSize - prompt.length;
   if (room <= 0)
@@ -34,13 +34,14 @@ export async function generate(
   try {
     const cachedTokens = sharedPrefixLength(sequence.contextTokens, prompt);
     const start = performance.now();
+    // Counted by the sequence's meter: a tool call's tokens never reach onToken as text does.
+    const outputBefore = sequence.tokenMeter.usedOutputTokens;
     let firstTokenAt: number | undefined;
-    let completionTokens = 0;
-    const generation = await run(sequence, maxTokens, (tokens) => {
+    const generation = await run(sequence, maxTokens, () => {
       firstTokenAt ??= performance.now();
-      completionTokens += tokens.length;
     });
     const end = performance.now();
+    const completionTokens = sequence.tokenMeter.usedOutputTokens - outputBefore;
     return {
       kind: "text",
       ...generation,
