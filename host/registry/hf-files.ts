@@ -74,7 +74,7 @@ function matching(files: readonly HubFile[], quantization: string): HubFile[] {
 }
 
 /** Groups split models' shards together (ordered by shard number); sets come in path order. */
-function fileSets(files: readonly HubFile[]): HubFile[][] {
+export function fileSets(files: readonly HubFile[]): HubFile[][] {
   const sets = new Map<string, HubFile[]>();
   for (const file of [...files].sort(byPath)) {
     const key = file.path.replace(shardPattern, "");
@@ -83,7 +83,7 @@ function fileSets(files: readonly HubFile[]): HubFile[][] {
   return [...sets.values()];
 }
 
-function isProjector(path: string): boolean {
+export function isProjector(path: string): boolean {
   return /mmproj/i.test(path.slice(path.lastIndexOf("/") + 1));
 }
 
