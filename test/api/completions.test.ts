@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import OpenAI from "openai";
+import { startHost, type TestHost } from "../helpers/host";
+import { NAMES, packageModels, writeTestModels, type TestModels } from "../helpers/models";
+
+describe("completions, fill-in-the-middle and embeddings", () => {
+  let host: TestHost;
+  let models: TestModels;
+
+  before(async () => {
+    models = await writeTestModels();
+    const modelsPath = await mkdtemp(path.join(tmpdir(), "lmr-store-"));
+    await packageModels(modelsPath, { chatml: models.chatml, noFim: models.noFim });
+    host = await startHost({ modelsPath });
+  });
+  after(async () => {
+    await host?.stop();
+    await rm(models.dir, { recursive: true, force: true });
+    await rm(host.modelsPath, { recursive: true, force: true });
+  });
+
+  it("continues a raw prompt with the known text", async () => {
+    const { prompt, text } = models.chatml.expected.completion;
+    const completion = await host.openai().completions.create({ model: NAMES.chatml, prompt, max_tokens: 32 });
+    assert.equal(completion.choices[0]!.text, text);
+    assert.equal(completion.choices[0]!.finish_reason, "stop");
+  });
+
+  it("streams a completion and echoes the prompt when asked", async () => {
+    const { prompt, text } = models.chatml.expected.completion;
+    const stream = await host.openai().completions.create({ model: NAMES.chatml, prompt, stream: true, echo: true });
+    let streamed = "";
+    for await (const chunk of stream) streamed += chunk.choices[0]?.text ?? "";
+    assert.equal(streamed, prompt + text);
+  });
+
+  it("fills in the middle through completions' suffix", async () => {
+    const completion = await host.openai().completions.create({ model: NAMES.chatml, prompt: "function add(x, y) {\n  ", suffix: "\n}\n", max_tokens: 16 });
+    assert.equal(completion.choices[0]!.text, models.chatml.expected.infillMiddle);
+  });
+
+  it("serves llama.cpp's /infill for editor plugins", async () => {
+    const response = await fetch(`${host.url}/infill`, {
+      method: "POST",
+      body: JSON.stringify({
+        model: NAMES.chatml,
+        input_prefix: "function add(x, y) {\n  ",
+        input_suffix: "\n}\n",
+        input_extra: [{ filename: "util.js", text: "export const one = 1;" }],
+        n_predict: 16,
+      }),
+    });
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as { content: string; stop: boolean; tokens_predicted: number };
+    assert.equal(body.content, models.chatml.expected.infillMiddle);
+    assert.equal(body.stop, true);
+    assert.ok(body.tokens_predicted > 0);
+  });
+
+  it("refuses fill-in-the-middle on a model without FIM tokens with a 400 that says so", async () => {
+    await assert.rejects(
+      host.openai().completions.create({ model: NAMES.noFim, prompt: "a", suffix: "b" }),
+      (error: unknown) => {
+        assert.ok(error instanceof OpenAI.APIError);
+        assert.equal(error.status, 400);
+        assert.equal(error.code, "fim_not_supported");
+        assert.match(error.message, /fill-in-the-middle/);
+        return true;
+      },
+    );
+  });
+
+  it("embeds a string and an array, as floats and as base64", async () => {
+    const single = await host.openai().embeddings.create({ model: NAMES.chatml, input: "hello world", encoding_format: "float" });
+    assert.equal(single.data.length, 1);
+    assert.equal(single.data[0]!.embedding.length, models.chatml.expected.embeddingLength);
+    assert.ok(single.usage.prompt_tokens > 0);
+
+    const several = await host.openai().embeddings.create({ model: NAMES.chatml, input: ["one", "two", "three"] });
+    assert.deepEqual(several.data.map((d) => d.index), [0, 1, 2]);
+    assert.ok(several.data.every((d) => d.embedding.length === models.chatml.expected.embeddingLength));
+
+    // The official client asks for base64 by default and decodes it; check the raw wire form too.
+    const raw = await fetch(`${host.url}/v1/embeddings`, { method: "POST", body: JSON.stringify({ model: NAMES.chatml, input: "hello world", encoding_format: "base64" }) });
+    const body = (await raw.json()) as { data: { embedding: string }[] };
+    const floats = new Float32Array(new Uint8Array(Buffer.from(body.data[0]!.embedding, "base64")).buffer);
+    assert.deepEqual([...floats], single.data[0]!.embedding);
+  });
+});
