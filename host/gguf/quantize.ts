@@ -1,5 +1,5 @@
 import { UserError } from "../errors";
-import { toFloat16Bits } from "./float16";
+import { float16FromFloat32Bits, toFloat16Bits } from "./float16";
 import { ggmlTypeTraits, tensorByteSize } from "./quantization";
 import { GgmlType } from "./types";
 
@@ -18,9 +18,11 @@ export function quantize(type: GgmlType, values: Float32Array): Uint8Array {
     case GgmlType.F32:
       for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
       return output;
-    case GgmlType.F16:
-      for (let i = 0; i < values.length; i++) view.setUint16(i * 2, toFloat16Bits(values[i]!), true);
+    case GgmlType.F16: {
+      const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+      for (let i = 0; i < values.length; i++) view.setUint16(i * 2, float16FromFloat32Bits(bits[i]!), true);
       return output;
+    }
     case GgmlType.Q8_0:
       quantizeQ8_0(values, output, view);
       return output;
@@ -36,6 +38,7 @@ export function quantize(type: GgmlType, values: Float32Array): Uint8Array {
 
 /** Block: fp16 scale d = max|x| / 127, then 32 int8 round(x / d). */
 function quantizeQ8_0(values: Float32Array, output: Uint8Array, view: DataView): void {
+  const quants = new Int8Array(output.buffer);
   for (let block = 0, out = 0; block < values.length; block += 32, out += 34) {
     let absMax = 0;
     for (let j = 0; j < 32; j++) absMax = Math.max(absMax, Math.abs(values[block + j]!));
@@ -44,8 +47,9 @@ function quantizeQ8_0(values: Float32Array, output: Uint8Array, view: DataView):
     view.setUint16(out, toFloat16Bits(d), true);
     for (let j = 0; j < 32; j++) {
       const scaled = Math.fround(values[block + j]! * inverse);
-      // C's roundf rounds halves away from zero; Math.round rounds them up.
-      view.setInt8(out + 2 + j, scaled < 0 ? -Math.round(-scaled) : Math.round(scaled));
+      // C's roundf: halves away from zero (Math.round would take -2.5 to -2). Storing into the
+      // Int8Array truncates toward zero, which after adding ±0.5 is exactly that rounding.
+      quants[out + 2 + j] = scaled + (scaled < 0 ? -0.5 : 0.5);
     }
   }
 }
