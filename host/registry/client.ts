@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { UpstreamError } from "../errors";
 import { sha256Digest } from "../store/digest";
 import { RegistryAuth, repositoryScope } from "./auth";
@@ -13,6 +14,9 @@ const manifestAccept = [
   "application/vnd.oci.image.manifest.v1+json",
   "application/vnd.docker.distribution.manifest.v2+json",
 ].join(", ");
+
+/** `GET /v2/<name>/tags/list`; registries answer `null` tags for a repository emptied by deletes. */
+const tagListSchema = z.object({ tags: z.array(z.string()).nullish() });
 
 export interface FetchedManifest {
   /** The bytes exactly as served: their hash is the manifest's digest. */
@@ -96,8 +100,14 @@ export class RegistryClient {
     let path: string | undefined = `v2/${repository}/tags/list`;
     while (path) {
       const response = await this.expectOk(path, { scopes: [repositoryScope(repository, ["pull"])], repository, signal });
-      const body = (await response.json()) as { tags?: string[] | null };
-      tags.push(...(body.tags ?? []));
+      const body = tagListSchema.safeParse(await response.json().catch(() => undefined));
+      if (!body.success) {
+        throw new UpstreamError(`${this.registry} answered the tag list of ${repository} in an unknown shape.`, {
+          fix: "The registry does not follow the distribution spec; ask its operator.",
+          code: "registry_error",
+        });
+      }
+      tags.push(...(body.data.tags ?? []));
       path = nextPageLink(response.headers.get("link"));
     }
     return tags;
