@@ -5,12 +5,15 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
+import { ConflictError } from "../../host/errors";
 import { ModelIndexSchema } from "../../host/protocol/store";
+import { withFileLock } from "../../host/store/lock";
 import { packageGguf } from "../../host/store/package";
 import { ModelStore } from "../../host/store/store";
 import { temporaryDir, writeTinyGguf } from "./store-fixtures";
@@ -51,6 +54,38 @@ if (worker) {
         const [weights] = await store.ggufPaths(model);
         assert.ok((await stat(weights!)).size > 0);
       }
+    });
+
+    it("waits for a live holder, and takes over a lock whose holder died or went silent", async () => {
+      const locks = path.join(await temporaryDir("locks"), "locks");
+      const held = path.join(locks, "held.lock");
+      let release!: () => void;
+      const holding = withFileLock(held, () => new Promise<void>((resolve) => (release = resolve)));
+      while (!(await stat(held).catch(() => undefined))) await sleep(5);
+      await assert.rejects(withFileLock(held, async () => "never", { timeoutMs: 50 }), (error: ConflictError) => {
+        assert.ok(error instanceof ConflictError);
+        assert.match(error.message, new RegExp(`held by process ${process.pid}`));
+        assert.match(error.fix ?? "", /delete .*held\.lock/);
+        return true;
+      });
+      release();
+      await holding;
+      assert.equal(await withFileLock(held, async () => "free again"), "free again");
+
+      const dead = spawn(process.execPath, ["-e", ""]);
+      const deadPid = dead.pid!;
+      await new Promise((resolve) => dead.once("exit", resolve));
+      const orphan = path.join(locks, "orphan.lock");
+      await mkdir(locks, { recursive: true });
+      await writeFile(orphan, JSON.stringify({ pid: deadPid, hostname: hostname(), token: "dead" }));
+      assert.equal(await withFileLock(orphan, async () => "taken over", { timeoutMs: 0 }), "taken over");
+
+      const silent = path.join(locks, "silent.lock");
+      await writeFile(silent, "not even JSON");
+      const longAgo = new Date(Date.now() - 10 * 60_000);
+      await utimes(silent, longAgo, longAgo);
+      assert.equal(await withFileLock(silent, async () => "taken over", { timeoutMs: 0 }), "taken over");
+      await assert.rejects(stat(silent), { code: "ENOENT" }, "released after use");
     });
 
     it("shows nothing of a process killed mid-download, and the next one resumes its blob", async () => {
