@@ -3,9 +3,11 @@
  * `serve`, the extension (through `serve --stdio`) and the tests all start it through here.
  */
 import type { Server } from "node:http";
+import os from "node:os";
 import { createApiServer, listen } from "./api/server";
 import { Router } from "./api/router";
 import { inferenceRoutes } from "./api/routes/inference";
+import { distributionRoutes } from "./api/routes/distribution";
 import { modelRoutes } from "./api/routes/models";
 import { engineRoutes } from "./api/routes/engines";
 import { rootRoutes } from "./api/routes/root";
@@ -47,6 +49,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const router = new Router();
   rootRoutes(router);
   inferenceRoutes(router, scheduler, catalog);
+  // Before the model routes: `/models/quants` and `…/push` would otherwise read as model names.
+  distributionRoutes(router, store, async () => {
+    const gpu = (await engines[0]!.status()).gpu;
+    return gpu && gpu.backend !== "cpu" ? { bytes: gpu.freeMemory ?? 0, kind: "VRAM" } : { bytes: os.freemem(), kind: "RAM" };
+  });
   modelRoutes(router, store, scheduler);
   engineRoutes(router, store, scheduler, engines);
 

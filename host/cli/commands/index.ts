@@ -2,10 +2,15 @@ import type { Command } from "../command";
 import { configure } from "./configure";
 import { df } from "./df";
 import { inspect } from "./inspect";
+import { login, logout } from "./login";
 import { logs } from "./logs";
 import { packageCommand } from "./package";
 import { ls } from "./ls";
 import { ps } from "./ps";
+import { pull } from "./pull";
+import { purge } from "./purge";
+import { push } from "./push";
+import { quants } from "./quants";
 import { rm } from "./rm";
 import { run } from "./run";
 import { serve } from "./serve";
@@ -15,4 +20,4 @@ import { unload } from "./unload";
 import { version } from "./version";
 
 /** In `lmr --help` order: serving and running first, then the store, then the engines. */
-export const commands = [serve, run, packageCommand, ls, inspect, rm, tag, configure, ps, unload, df, status, logs, version] as Command[];
+export const commands = [serve, run, pull, push, packageCommand, ls, inspect, rm, tag, quants, purge, login, logout, configure, ps, unload, df, status, logs, version] as Command[];

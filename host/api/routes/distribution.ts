@@ -1,0 +1,62 @@
+import type { ServerResponse } from "node:http";
+import { z } from "zod";
+import { UserError } from "../../errors";
+import type { ProgressLine, ProgressListener } from "../../protocol/progress";
+import { pullModel } from "../../registry/pull";
+import { pushModel } from "../../registry/push";
+import { listQuantizations } from "../../registry/quants";
+import { ModelReference } from "../../store/reference";
+import type { ModelStore } from "../../store/store";
+import { readBody } from "../body";
+import { toLmrError } from "../error-response";
+import { type Router, sendJson } from "../router";
+
+const CreateRequestSchema = z.object({ from: z.string().min(1, "from names the model to pull") });
+
+/** Pull and push stream NDJSON progress lines, Docker Model Runner's shape; a failure is the last line. */
+async function streamProgress(res: ServerResponse, work: (onProgress: ProgressListener) => Promise<unknown>): Promise<void> {
+  res.writeHead(200, { "content-type": "application/x-ndjson" });
+  const write = (line: ProgressLine) => res.write(`${JSON.stringify(line)}\n`);
+  try {
+    await work(write);
+  } catch (raw) {
+    const error = toLmrError(raw);
+    write({ type: "error", message: error.userMessage });
+  }
+  res.end();
+}
+
+/** Memory a model can use here: the GPU's free VRAM when llama.cpp runs on one, else free RAM. */
+export type FreeMemory = () => Promise<{ bytes: number; kind: "VRAM" | "RAM" }>;
+
+export function distributionRoutes(router: Router, store: ModelStore, freeMemory: FreeMemory): void {
+  router.on("POST", "/models/create", async ({ req, res, signal }) => {
+    const { from } = await readBody(req, CreateRequestSchema);
+    const reference = ModelReference.parse(from);
+    await streamProgress(res, async (onProgress) => {
+      await pullModel(store, reference, { onProgress, signal });
+    });
+  });
+  router.on("POST", "/models/{name+}/push", async ({ res, params, signal }) => {
+    // A model that is not here is a plain 404, before any progress is streamed.
+    await store.get(params.name!);
+    await streamProgress(res, async (onProgress) => {
+      const pushed = await pushModel(store, params.name!, { onProgress, signal });
+      onProgress({ type: "success", message: `Pushed ${pushed.reference.toString()} (${pushed.digest})` });
+    });
+  });
+  router.on("GET", "/models/quants", async ({ res, url, signal }) => {
+    const ref = url.searchParams.get("ref");
+    if (!ref) throw new UserError("name the repository to list", { param: "ref", fix: "Example: GET /models/quants?ref=ai/llama3.2&context=8192" });
+    const context = url.searchParams.get("context");
+    const contextSize = context === null ? undefined : Number(context);
+    if (contextSize !== undefined && !(Number.isInteger(contextSize) && contextSize > 0))
+      throw new UserError(`context must be a whole number of tokens, not "${context}"`, { param: "context" });
+    const [quantizations, free] = await Promise.all([listQuantizations(ref, { contextSize, signal }), freeMemory()]);
+    sendJson(
+      res,
+      200,
+      quantizations.map((q) => ({ ...q, fits: q.memory.total <= free.bytes, free: free.bytes, freeKind: free.kind })),
+    );
+  });
+}
