@@ -146,15 +146,15 @@ export class ModelStore {
    * configuration, and the blobs no other model uses.
    */
   async remove(input: string | ModelReference, options: { force?: boolean } = {}): Promise<RemoveResult> {
-    let result: RemoveResult = { untagged: [], deleted: undefined };
-    await this.updateIndex(async (entries) => {
+    return this.locked(async () => {
+      const entries = await readIndex(this.layout.indexFile);
       const found = this.match(entries, input);
       if (!found) throw notFound(input);
       const { entry, tag } = found;
       const names = entryReferences(entry);
       if (tag && names.length > 1) {
-        result = { untagged: [tag.toString()], deleted: undefined };
-        return withoutTag(entries, tag);
+        await writeIndex(this.layout.indexFile, withoutTag(entries, tag));
+        return { untagged: [tag.toString()], deleted: undefined };
       }
       if (!tag && names.length > 1 && !options.force) {
         throw new ConflictError(`Model ${entry.id.slice(7, 19)} has several names: ${names.join(", ")}.`, {
@@ -162,21 +162,21 @@ export class ModelStore {
           code: "model_has_several_names",
         });
       }
-      const remaining = entries.filter((other) => other.id !== entry.id);
-      const inUse = new Set(remaining.flatMap((other) => other.files));
-      const orphans = entry.files.filter((file) => !inUse.has(file) && isDigest(file));
-      result = { untagged: names.map(String), deleted: entry.id as Digest };
+      const id = entry.id as Digest;
+      const remaining = entries.filter((other) => other.id !== id);
+      // The index goes first: a removal cut short leaves unused files behind, never a listed model without them.
+      await writeIndex(this.layout.indexFile, remaining);
       const configurations = await readConfigurations(this.layout.configurationsFile);
-      if (configurations[entry.id]) {
-        delete configurations[entry.id];
+      if (configurations[id]) {
+        delete configurations[id];
         await writeConfigurations(this.layout.configurationsFile, configurations);
       }
-      await rm(this.layout.manifest(entry.id as Digest), { force: true });
-      await removeBundle(this.layout, entry.id as Digest);
-      await Promise.all(orphans.map((digest) => this.blobs.remove(digest)));
-      return remaining;
+      await rm(this.layout.manifest(id), { force: true });
+      await removeBundle(this.layout, id);
+      const inUse = new Set(remaining.flatMap((other) => other.files));
+      await Promise.all(entry.files.filter((file) => !inUse.has(file) && isDigest(file)).map((digest) => this.blobs.remove(digest)));
+      return { untagged: names.map(String), deleted: id };
     });
-    return result;
   }
 
   /**
@@ -228,18 +228,16 @@ export class ModelStore {
 
   /** Changes the model's configuration: fields left out stay, `null` clears one. Returns the result. */
   async configure(input: string | ModelReference, patch: unknown): Promise<ModelConfiguration> {
-    let result: ModelConfiguration = {};
-    await this.updateIndex(async (entries) => {
-      const entry = this.find(entries, input);
+    return this.locked(async () => {
+      const entry = this.find(await readIndex(this.layout.indexFile), input);
       if (!entry) throw notFound(input);
       const configurations = await readConfigurations(this.layout.configurationsFile);
-      result = applyConfigurationPatch(configurations[entry.id] ?? {}, patch);
-      if (Object.keys(result).length === 0) delete configurations[entry.id];
-      else configurations[entry.id] = result;
+      const next = applyConfigurationPatch(configurations[entry.id] ?? {}, patch);
+      if (Object.keys(next).length === 0) delete configurations[entry.id];
+      else configurations[entry.id] = next;
       await writeConfigurations(this.layout.configurationsFile, configurations);
-      return entries;
+      return next;
     });
-    return result;
   }
 
   async diskUsage(): Promise<DiskUsage> {
@@ -292,10 +290,12 @@ export class ModelStore {
   }
 
   private async updateIndex(change: (entries: IndexEntry[]) => Promise<IndexEntry[]>): Promise<void> {
-    await withFileLock(this.layout.indexLock, async () => {
-      const next = await change(await readIndex(this.layout.indexFile));
-      await writeIndex(this.layout.indexFile, next);
-    });
+    await this.locked(async () => writeIndex(this.layout.indexFile, await change(await readIndex(this.layout.indexFile))));
+  }
+
+  /** Runs `work` holding the lock that guards the index, the manifests and the configurations. */
+  private async locked<T>(work: () => Promise<T>): Promise<T> {
+    return withFileLock(this.layout.indexLock, work);
   }
 
   private find(entries: IndexEntry[], input: string | ModelReference): IndexEntry | undefined {
