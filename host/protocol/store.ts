@@ -82,8 +82,9 @@ export const ModelIndexSchema = z.looseObject({ models: nullableArray(IndexEntry
 export type ModelIndex = z.infer<typeof ModelIndexSchema>;
 
 export const STORE_LAYOUT_VERSION = "1.0.0";
-export const StoreLayoutSchema = z.looseObject({ version: z.string() });
-export type StoreLayout = z.infer<typeof StoreLayoutSchema>;
+/** `layout.json`, the version of the store's layout. */
+export const LayoutFileSchema = z.looseObject({ version: z.string() });
+export type LayoutFile = z.infer<typeof LayoutFileSchema>;
 
 /** Go duration as DMR's `keep_alive` takes it, plus "0" (unload at once) and "-1" (never unload). */
 export const KeepAliveSchema = z

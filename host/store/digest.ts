@@ -1,6 +1,5 @@
 /** Content digests: the only names the store puts on disk, so they are checked before any path is built. */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { UserError } from "../errors";
 import { DigestSchema } from "../protocol/store";
 
@@ -26,14 +25,4 @@ export function digestHex(digest: Digest): string {
 
 export function sha256Digest(data: Uint8Array | string): Digest {
   return `sha256:${createHash("sha256").update(data).digest("hex")}`;
-}
-
-export async function digestFile(path: string): Promise<{ digest: Digest; size: number }> {
-  const hash = createHash("sha256");
-  let size = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { digest: `sha256:${hash.digest("hex")}`, size };
 }

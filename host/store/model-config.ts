@@ -52,7 +52,7 @@ export function safetensorsModelConfig(headers: readonly SafetensorsHeader[], hf
 }
 
 /** Binary units with two decimals, as DMR's GGUF parser prints sizes: "256.35 MiB". */
-export function formatModelSize(bytes: number): string {
+function formatModelSize(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let value = bytes;
   let unit = 0;

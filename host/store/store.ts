@@ -13,7 +13,7 @@ import {
   type ModelConfiguration,
   type OciManifest,
   STORE_LAYOUT_VERSION,
-  StoreLayoutSchema,
+  LayoutFileSchema,
 } from "../protocol/store";
 import { parseConfigFile, parseManifest } from "./artifact";
 import { writeFileAtomic } from "./atomic-write";
@@ -273,7 +273,7 @@ export class ModelStore {
       } catch {
         json = undefined;
       }
-      const layout = StoreLayoutSchema.safeParse(json);
+      const layout = LayoutFileSchema.safeParse(json);
       if (!layout.success || layout.data.version.split(".")[0] !== STORE_LAYOUT_VERSION.split(".")[0]) {
         throw new StoreError(`${this.layout.layoutFile} describes a store layout this version of lmr does not read.`, {
           fix: "Point LMR_MODELS_PATH at another folder, or update lmr.",
