@@ -47,6 +47,9 @@ async function acquire(lockPath: string, owner: LockOwner, staleMs: number, time
   try {
     for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
       try {
+        // The lock shares the draft's inode, so its age starts now rather than when we began to wait.
+        const now = new Date();
+        await utimes(draft, now, now);
         await link(draft, lockPath);
         return;
       } catch (error) {
