@@ -1,5 +1,6 @@
 import { ConflictError, UserError } from "../../errors";
 import type { Scheduler } from "../../scheduler/scheduler";
+import { modelName } from "../../scheduler/store-model-source";
 import type { ModelStore, StoredModel } from "../../store/store";
 import { type Router, sendJson } from "../router";
 
@@ -31,7 +32,9 @@ export function modelRoutes(router: Router, store: ModelStore, scheduler: Schedu
   router.on("DELETE", "/models/{name+}", async ({ res, params, url }) => {
     const force = url.searchParams.get("force") === "true";
     const model = await store.get(params.name!);
-    const loaded = model.tags.map(String).filter((name) => scheduler.isLoaded(name));
+    // Dropping one of several names leaves the model in place, loaded or not.
+    const dropsOneName = model.tags.length > 1 && model.tags.some((tag) => tag.toString() === modelName(model, params.name!));
+    const loaded = dropsOneName ? [] : model.tags.map(String).filter((name) => scheduler.isLoaded(name));
     if (loaded.length > 0) {
       if (!force)
         throw new ConflictError(`${loaded[0]} is loaded`, { fix: "Unload it first (lmr unload MODEL), or remove it with --force." });
