@@ -28,7 +28,7 @@ export interface ModelBundle {
   runtimeConfig: string;
 }
 
-interface BundleFile {
+export interface BundleFile {
   /** Relative, `/`-separated, checked to stay inside the bundle. */
   name: string;
   digest: Digest;
