@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import { basename } from "node:path";
 import { NotFoundError, UserError } from "../errors";
-import { GGUF_SCALAR_BYTES, GgmlType, GgufValueType, type GgufHeader, type GgufTensorInfo, type GgufValue } from "./types";
+import { GGUF_SCALAR_BYTES, GgmlType, GgufValueType, type GgufHeader, type GgufStoredType, type GgufTensorInfo, type GgufValue } from "./types";
 
 /**
  * Reads `length` bytes at `offset`; fewer only where the file ends. A registry client passes one that
@@ -85,14 +85,19 @@ async function parseHeader(cursor: Cursor): Promise<GgufHeader> {
   const metadataCount = cursor.count(MAX_ARRAY_LENGTH, "metadata count");
 
   const entries = new Map<string, GgufValue>();
+  const types = new Map<string, GgufStoredType>();
   for (let i = 0; i < metadataCount; i++) {
     const key = await cursor.string();
     if (entries.has(key)) cursor.corrupt(`the metadata key ${JSON.stringify(key)} appears twice`);
     await cursor.need(4);
-    entries.set(key, await cursor.value(cursor.u32()));
+    const type: GgufValueType = cursor.u32();
+    if (type === GgufValueType.ARRAY) await cursor.need(4);
+    types.set(key, type === GgufValueType.ARRAY ? { type, itemType: cursor.peekU32() } : { type });
+    entries.set(key, await cursor.value(type));
   }
   // fromEntries defines own properties, so a key such as "__proto__" stays a key.
   const metadata: Record<string, GgufValue> = Object.fromEntries(entries);
+  const metadataTypes: Record<string, GgufStoredType> = Object.fromEntries(types);
   const alignment = alignmentOf(metadata, cursor);
 
   const tensors: GgufTensorInfo[] = [];
@@ -111,7 +116,7 @@ async function parseHeader(cursor: Cursor): Promise<GgufHeader> {
   }
 
   const headerSize = cursor.position;
-  return { version, metadata, tensors, headerSize, dataOffset: alignUp(headerSize, alignment) };
+  return { version, metadata, metadataTypes, tensors, headerSize, dataOffset: alignUp(headerSize, alignment) };
 }
 
 function alignmentOf(metadata: Record<string, GgufValue>, cursor: Cursor): number {
@@ -184,6 +189,9 @@ class Cursor {
 
   u32(): number {
     return this.view.getUint32(this.advance(4), true);
+  }
+  peekU32(): number {
+    return this.view.getUint32(this.position - this.windowStart, true);
   }
   u64(): bigint {
     return this.view.getBigUint64(this.advance(8), true);

@@ -81,9 +81,17 @@ export interface GgufTensorInfo {
   offset: bigint;
 }
 
+/** How a metadata value is stored: a JS number alone does not say whether the file has uint32 or float32. */
+export interface GgufStoredType {
+  type: GgufValueType;
+  /** The type of an array's items (ARRAY again for an array of arrays). */
+  itemType?: GgufValueType;
+}
+
 export interface GgufHeader {
   version: number;
   metadata: Record<string, GgufValue>;
+  metadataTypes: Record<string, GgufStoredType>;
   tensors: GgufTensorInfo[];
   /** Absolute file offset where tensor data begins (aligned). */
   dataOffset: number;

@@ -96,6 +96,11 @@ describe("GGUF reader and writer", () => {
         { name: "half.weight", dims: [2n, 2n, 2n], type: GgmlType.F16 },
       ],
     );
+    assert.deepEqual(header.metadataTypes["test.f32"], { type: GgufValueType.FLOAT32 });
+    assert.deepEqual(header.metadataTypes["test.u64"], { type: GgufValueType.UINT64 });
+    assert.deepEqual(header.metadataTypes["test.floats"], { type: GgufValueType.ARRAY, itemType: GgufValueType.FLOAT32 });
+    assert.deepEqual(header.metadataTypes["test.nested"], { type: GgufValueType.ARRAY, itemType: GgufValueType.ARRAY });
+    assert.deepEqual(header.metadataTypes["general.architecture"], { type: GgufValueType.STRING });
     assert.equal(header.dataOffset % 64, 0);
     assert.ok(header.dataOffset >= header.headerSize && header.dataOffset - header.headerSize < 64);
     assert.deepEqual(header.tensors.map((tensor) => tensor.offset), [0n, 64n, 64n * 5n]);
@@ -146,6 +151,14 @@ describe("GGUF reader and writer", () => {
     const fetched = Math.max(...requests.map(([offset, length]) => offset + length));
     assert.ok(fetched < file.length / 2, `fetched ${fetched} bytes of ${file.length}`);
     assert.ok(header.headerSize > 600_000);
+  });
+
+  test("reads a file that ends right after its last metadata value", async () => {
+    const path = join(dir, "metadata-only.gguf");
+    await writeGguf(path, { metadata: { "general.architecture": "llama", "test.last": true }, tensors: [] });
+    const header = await readGgufHeader(path);
+    assert.deepEqual(header.metadata, { "general.architecture": "llama", "test.last": true });
+    assert.deepEqual(header.tensors, []);
   });
 
   test("says what is wrong with a file that is not GGUF, truncated, too old or missing", async () => {
