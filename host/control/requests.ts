@@ -2,6 +2,7 @@
  * What each control request does, in the terms of the host's own parts: the store, the scheduler, the engines and
  * the registry client, the same calls the HTTP API and the CLI make.
  */
+import { stat } from "node:fs/promises";
 import type { WorkDoneProgressReporter } from "vscode-languageserver/node";
 import type { z } from "zod";
 import pkg from "../../package.json";
@@ -13,6 +14,7 @@ import { type ControlRequestName, ControlRequests, type ControlResult, type Load
 import { pullModel } from "../registry/pull";
 import { pushModel } from "../registry/push";
 import type { LoadedModelStatus } from "../scheduler/scheduler";
+import { packageGguf, packageSafetensors } from "../store/package";
 import { ModelReference } from "../store/reference";
 import { transferReport } from "./transfer-report";
 
@@ -75,8 +77,9 @@ export function requestHandlers(host: Host): RequestHandlers {
 
     async pull({ reference }, { signal, progress }) {
       const ref = ModelReference.parse(reference);
+      progress.begin(`Pulling ${ref}`, 0, undefined, true);
       try {
-        const model = await pullModel(store, ref, { signal, onProgress: transferReport(progress, `Pulling ${ref}`) });
+        const model = await pullModel(store, ref, { signal, onProgress: transferReport(progress) });
         return { name: ref.toString(), id: model.id };
       } finally {
         progress.done();
@@ -84,9 +87,26 @@ export function requestHandlers(host: Host): RequestHandlers {
     },
 
     async push({ model }, { signal, progress }) {
+      progress.begin(`Pushing ${model}`, 0, undefined, true);
       try {
-        const pushed = await pushModel(store, model, { signal, onProgress: transferReport(progress, `Pushing ${model}`) });
+        const pushed = await pushModel(store, model, { signal, onProgress: transferReport(progress) });
         return { reference: pushed.reference.toString(), digest: pushed.digest };
+      } finally {
+        progress.done();
+      }
+    },
+
+    async package({ path, name, licenses, contextSize, push }, { signal, progress }) {
+      progress.begin(`Packaging ${name}`, undefined, undefined, true);
+      try {
+        const model = (await stat(path)).isDirectory()
+          ? await packageSafetensors(store, { dir: path, license: licenses }, name)
+          : await packageGguf(store, { gguf: path, license: licenses, contextSize }, name);
+        if (push) {
+          progress.report(0, `Pushing ${name}`);
+          await pushModel(store, name, { signal, onProgress: transferReport(progress) });
+        }
+        return { name: ModelReference.parse(name).toString(), id: model.id };
       } finally {
         progress.done();
       }

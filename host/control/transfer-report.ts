@@ -6,11 +6,10 @@ import { formatBytes } from "../registry/transfer-progress";
  * Shows a pull's or push's progress lines as LSP work done progress: a percentage and "12.4 MB of 80.0 MB,
  * 3.10 MB/s", the speed counted over the bytes that actually moved since the transfer began.
  */
-export function transferReport(reporter: WorkDoneProgressReporter, title: string): ProgressListener {
+export function transferReport(reporter: WorkDoneProgressReporter): ProgressListener {
   const started = performance.now();
   const layers = new Map<string, number>();
   let first: number | undefined;
-  reporter.begin(title, 0, undefined, true);
   return (line) => {
     if (line.type === "warning") return reporter.report(line.message);
     if (line.type !== "progress" || !line.layer || !line.total) return;

@@ -104,6 +104,19 @@ export const ControlRequests = {
     z.object({ model: ModelNameSchema, workDoneToken: WorkDoneTokenSchema }),
     z.object({ reference: z.string(), digest: z.string() }),
   ),
+  /** Packages a GGUF file (any shard) or a safetensors folder into the store, and optionally pushes it. */
+  package: request(
+    "lmr/package",
+    z.object({
+      path: z.string().min(1, "a GGUF file or a safetensors folder is needed"),
+      name: ModelNameSchema,
+      licenses: z.array(z.string()).optional(),
+      contextSize: z.number().int().min(16).optional(),
+      push: z.boolean().default(false),
+      workDoneToken: WorkDoneTokenSchema,
+    }),
+    z.object({ name: z.string(), id: z.string() }),
+  ),
   /** Loads a model ahead of its first request, as `lmr run --detach` does. */
   load: request("lmr/load", z.object({ model: ModelNameSchema, workDoneToken: WorkDoneTokenSchema }), LoadedModelSchema),
   remove: request(
