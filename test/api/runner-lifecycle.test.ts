@@ -36,11 +36,9 @@ async function waitFor(condition: () => Promise<boolean>, what: string): Promise
 
 /** A generation that runs until max_tokens: the end-of-text token is banned. */
 function longGeneration(host: TestHost, signal?: AbortSignal) {
-  return host.openai().chat.completions.create(
-    // @ts-expect-error ignore_eos is llama.cpp server's extra
-    { model: NAMES.chatml, messages: [{ role: "user", content: "go on" }], stream: true, max_tokens: 400, ignore_eos: true },
-    { signal },
-  );
+  // ignore_eos is llama.cpp server's extra, which the client passes through untyped.
+  const body = { model: NAMES.chatml, messages: [{ role: "user" as const, content: "go on" }], stream: true as const, max_tokens: 400, ignore_eos: true };
+  return host.openai().chat.completions.create(body, { signal });
 }
 
 describe("runner processes", () => {
