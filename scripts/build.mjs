@@ -1,6 +1,7 @@
 // Bundles the host, its runner, the CLI and the extension into dist/.
 // node-llama-cpp stays external: it finds its native binaries relative to its own package folder.
 import { build } from "esbuild";
+import { buildExtension } from "./vscode/build-extension.mjs";
 
 const common = {
   bundle: true,
@@ -11,6 +12,7 @@ const common = {
 };
 
 await Promise.all([
+  buildExtension(),
   build({
     ...common,
     entryPoints: { lmr: "host/cli/main.ts", runner: "host/engines/llamacpp/runner/main.ts" },
