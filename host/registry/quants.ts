@@ -8,7 +8,7 @@ import { ModelReference } from "../store/reference";
 import { RegistryClient } from "./client";
 import { fileSets, isProjector, quantizationInName } from "./hf-files";
 import { HuggingFaceRepository } from "./huggingface";
-import { estimateMemory, type MemoryEstimate } from "./model-memory";
+import { estimateMemory, type MemoryEstimate } from "../gguf/memory-estimate";
 import { inParallel } from "./parallel";
 import { rangeReader } from "./range-reader";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { GgufHeader } from "../gguf/types";
+import type { GgufHeader } from "./types";
 
 export interface MemoryEstimate {
   /** The weights, as large in memory as on disk. */
