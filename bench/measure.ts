@@ -1,0 +1,103 @@
+import { z } from "zod";
+
+/** One timed request: what a user of the API sees, measured on the client's clock. */
+export const SampleSchema = z.object({
+  /** The prompt's tokens, BOS included. */
+  promptTokens: z.number().int(),
+  /** Prompt tokens the engine evaluated (the rest came from its cache). */
+  evaluatedTokens: z.number().int(),
+  completionTokens: z.number().int(),
+  /** From sending the request to the first generated text. */
+  ttftMs: z.number(),
+  /** From the first generated text to the end of the generation. */
+  generationMs: z.number(),
+});
+export type Sample = z.infer<typeof SampleSchema>;
+
+/** The figures of one contender, each the median over the repetitions. */
+export interface Figures {
+  promptTokensPerSecond: number;
+  generationAfterShortTokensPerSecond: number;
+  generationAfterLongTokensPerSecond: number;
+  ttftShortMs: number;
+  ttftLongMs: number;
+}
+
+export function summarize(samples: { short: readonly Sample[]; long: readonly Sample[] }): Figures {
+  return {
+    promptTokensPerSecond: median(samples.long.map((s) => s.evaluatedTokens / (s.ttftMs / 1000))),
+    generationAfterShortTokensPerSecond: median(samples.short.map(generationRate)),
+    generationAfterLongTokensPerSecond: median(samples.long.map(generationRate)),
+    ttftShortMs: median(samples.short.map((s) => s.ttftMs)),
+    ttftLongMs: median(samples.long.map((s) => s.ttftMs)),
+  };
+}
+
+/** The first token comes with the prompt, so the generation window holds the tokens after it. */
+function generationRate(sample: Sample): number {
+  return (sample.completionTokens - 1) / (sample.generationMs / 1000);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * The stream chunk fields the benchmark reads, in the shape both llama-server and our host send
+ * for `/v1/completions`: text per chunk, then `usage` and llama.cpp's `timings` at the end.
+ */
+const CompletionChunkSchema = z.object({
+  choices: z.array(z.object({ text: z.string().nullish(), finish_reason: z.string().nullish() })).default([]),
+  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullish(),
+  timings: z.object({ prompt_n: z.number(), predicted_n: z.number() }).nullish(),
+});
+
+/**
+ * Sends a streaming OpenAI completion with greedy sampling and EOS ignored (llama.cpp server's
+ * `ignore_eos`, which our API accepts too), so every contender generates exactly `maxTokens`.
+ */
+export async function streamCompletion(endpoint: string, model: string, prompt: string, maxTokens: number): Promise<Sample> {
+  const body = { model, prompt, max_tokens: maxTokens, temperature: 0, ignore_eos: true, stream: true, stream_options: { include_usage: true } };
+  const start = performance.now();
+  const response = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (!response.ok || !response.body) throw new Error(`${endpoint} answered ${response.status}: ${await response.text()}`);
+  let firstTextAt: number | undefined;
+  let endAt: number | undefined;
+  let usage: z.infer<typeof CompletionChunkSchema>["usage"];
+  let timings: z.infer<typeof CompletionChunkSchema>["timings"];
+  for await (const data of serverSentData(response.body)) {
+    if (data === "[DONE]") break;
+    const chunk = CompletionChunkSchema.parse(JSON.parse(data));
+    const now = performance.now();
+    if (firstTextAt === undefined && chunk.choices.some((choice) => choice.text)) firstTextAt = now;
+    usage = chunk.usage ?? usage;
+    timings = chunk.timings ?? timings;
+    // The generation ends with the chunk that finishes the choice; a usage-only chunk may follow.
+    if (endAt === undefined && chunk.choices.some((choice) => choice.finish_reason)) endAt = now;
+  }
+  if (firstTextAt === undefined || endAt === undefined || !usage || !timings)
+    throw new Error(`${endpoint} streamed no text, usage or timings for a ${maxTokens}-token completion`);
+  return SampleSchema.parse({
+    promptTokens: usage.prompt_tokens,
+    evaluatedTokens: timings.prompt_n,
+    completionTokens: usage.completion_tokens,
+    ttftMs: firstTextAt - start,
+    generationMs: endAt - firstTextAt,
+  });
+}
+
+/** The `data:` payloads of a server-sent event stream. */
+async function* serverSentData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buffer = "";
+  for await (const text of body.pipeThrough(new TextDecoderStream())) {
+    buffer += text;
+    let end: number;
+    while ((end = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, end).trimEnd();
+      buffer = buffer.slice(end + 1);
+      if (line.startsWith("data:")) yield line.slice(5).trimStart();
+    }
+  }
+}

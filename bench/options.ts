@@ -1,0 +1,50 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { defaultThreads } from "../host/engines/llamacpp/engine";
+import { UserError } from "../host/errors";
+
+const count = (name: string, min: number) =>
+  z.coerce.number({ message: `--${name} takes a number` }).int(`--${name} takes a whole number`).min(min, `--${name} takes a number of at least ${min}`);
+
+/** The flags of `npm run bench -- …`; every contender runs with the same values. */
+export const BenchOptionsSchema = z.object({
+  /** ggml threads for generation and prompt processing alike; our host's default is the same. */
+  threads: count("threads", 1).default(defaultThreads()),
+  /** Timed requests per prompt and contender; the median is reported. */
+  repetitions: count("repetitions", 1).default(5),
+  /** Tokens of context per sequence. */
+  contextSize: count("context-size", 1024).default(2048),
+  /** Sequences per context, as many as our host serves at once by default. */
+  parallel: count("parallel", 1).default(4),
+  json: z.boolean().default(false),
+});
+export type BenchOptions = z.infer<typeof BenchOptionsSchema>;
+
+export const BENCH_HELP = `Usage: npm run bench -- [--threads N] [--repetitions N] [--context-size N] [--parallel N] [--json]
+
+Measures prompt processing, generation and time to first token on a SmolLM2-135M-shaped Q8_0 model through
+llama.cpp's llama-server, node-llama-cpp called directly, and our host's OpenAI API, side by side.`;
+
+export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        threads: { type: "string" },
+        repetitions: { type: "string" },
+        "context-size": { type: "string" },
+        parallel: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UserError((error as Error).message, { fix: BENCH_HELP });
+  }
+  if (values.help) return "help";
+  const parsed = BenchOptionsSchema.safeParse({ ...values, contextSize: values["context-size"] });
+  if (!parsed.success) throw new UserError(parsed.error.issues[0]!.message, { fix: BENCH_HELP });
+  return parsed.data;
+}
