@@ -30,6 +30,7 @@ export interface HostOptions {
   llamaCpp?: LlamaCppEngineOptions;
   vllm?: VllmEngineOptions;
   queueLimit?: number;
+  memoryBudget?: number;
 }
 
 export interface Host {
@@ -43,7 +44,7 @@ export interface Host {
 export async function startHost(options: HostOptions): Promise<Host> {
   const store = await ModelStore.open({ root: options.modelsPath });
   const engines: Engine[] = [new LlamaCppEngine(options.llamaCpp), new VllmEngine(options.vllm)];
-  const scheduler = new Scheduler(engines, new StoreModelSource(store), { queueLimit: options.queueLimit });
+  const scheduler = new Scheduler(engines, new StoreModelSource(store), { queueLimit: options.queueLimit, memoryBudget: options.memoryBudget });
   const catalog = new StoreCatalog(store, scheduler, engines);
 
   const router = new Router();

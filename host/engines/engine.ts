@@ -15,6 +15,7 @@ import type {
   InfillResponse,
   ModelObject,
 } from "../protocol/openai";
+import type { MemoryEstimate } from "../gguf/memory-estimate";
 
 export type EngineName = "llama.cpp" | "vllm";
 export const ENGINE_NAMES: readonly EngineName[] = ["llama.cpp", "vllm"];
@@ -74,6 +75,8 @@ export interface Engine {
   readonly formats: readonly ModelFormat[];
   status(): Promise<EngineStatus>;
   load(model: ModelToLoad): Promise<Runner>;
+  /** Bytes the model needs loaded with its configuration, to check it against the memory budget. */
+  estimateMemory?(model: ModelToLoad): Promise<MemoryEstimate>;
   /** Refuses runtime flags this engine does not allow, before they are recorded by `configure`. */
   checkRuntimeFlags?(flags: readonly string[]): void;
   /** Models an attached upstream serves without our store (vLLM attached by URL). */

@@ -1,3 +1,4 @@
+import os from "node:os";
 import { BusyError, NotFoundError, UserError } from "../errors";
 import { log } from "../log";
 import type { Engine, EngineName, ModelToLoad, Runner } from "../engines/engine";
@@ -11,6 +12,8 @@ export interface ModelSource {
 export interface SchedulerOptions {
   /** Requests that may wait for a model beyond those it serves at once, before 503s. */
   queueLimit?: number;
+  /** Bytes all loaded models may take together; defaults to the machine's RAM. */
+  memoryBudget?: number;
 }
 
 export interface LoadedModelStatus {
@@ -30,6 +33,8 @@ interface Slot {
   engine: Engine;
   /** Identifies the configuration the runner was loaded with; a change loads the model again. */
   fingerprint: string;
+  /** Bytes the model takes by its estimate; 0 where the engine cannot tell (an attached upstream). */
+  memory: number;
   runner: Promise<Runner>;
   loaded?: Runner;
   inUse: number;
@@ -49,7 +54,10 @@ export interface Lease {
 /** Decides which runner serves a request: loads on first use, reloads on a new configuration, unloads after keep-alive. */
 export class Scheduler {
   private readonly slots = new Map<string, Slot>();
+  /** Loads being admitted, so that concurrent first requests for a model load it once. */
+  private readonly admitting = new Map<string, Promise<Slot>>();
   private readonly queueLimit: number;
+  readonly memoryBudget: number;
 
   constructor(
     private readonly engines: readonly Engine[],
@@ -57,6 +65,7 @@ export class Scheduler {
     options: SchedulerOptions = {},
   ) {
     this.queueLimit = options.queueLimit ?? 32;
+    this.memoryBudget = options.memoryBudget ?? os.totalmem();
   }
 
   engineFor(model: ModelToLoad, forced?: EngineName): Engine {
@@ -92,7 +101,7 @@ export class Scheduler {
       this.retire(slot);
       slot = undefined;
     }
-    slot ??= this.load(model, engine, fingerprint);
+    slot ??= await this.admit(model, engine, fingerprint);
     slot.keepAlive = model.keepAlive ?? DEFAULT_KEEP_ALIVE;
     const parallel = slot.loaded?.description.parallel ?? 1;
     if (slot.inUse >= parallel + this.queueLimit)
@@ -166,12 +175,52 @@ export class Scheduler {
     return this.slots.has(name);
   }
 
-  private load(model: ModelToLoad, engine: Engine, fingerprint: string): Slot {
+  private admit(model: ModelToLoad, engine: Engine, fingerprint: string): Promise<Slot> {
+    let admission = this.admitting.get(model.name);
+    if (!admission) {
+      admission = this.makeRoom(model, engine).then((memory) => this.load(model, engine, fingerprint, memory));
+      this.admitting.set(model.name, admission);
+      const done = () => this.admitting.delete(model.name);
+      admission.then(done, done);
+    }
+    return admission;
+  }
+
+  /**
+   * Checks the model's estimated memory against the budget before loading it, unloading idle
+   * models (least recently used first) when that makes it fit, and refusing with the numbers and
+   * the fix when nothing does, instead of letting the machine swap or the runner crash.
+   */
+  private async makeRoom(model: ModelToLoad, engine: Engine): Promise<number> {
+    const estimate = await engine.estimateMemory?.(model);
+    if (!estimate) return 0;
+    const used = () => [...this.slots.values()].reduce((sum, slot) => sum + slot.memory, 0);
+    const idle = [...this.slots.values()].filter((slot) => slot.inUse === 0).sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime());
+    while (used() + estimate.total > this.memoryBudget && idle.length > 0) {
+      const victim = idle.shift()!;
+      log.write("info", "scheduler", `unloading idle ${victim.model.name} to make room for ${model.name}`);
+      await this.retire(victim, true);
+    }
+    if (used() + estimate.total > this.memoryBudget) {
+      const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
+      throw new UserError(
+        `${model.name} needs ${gib(estimate.total)} at context ${model.contextSize} (weights ${gib(estimate.weights)}, KV cache ${gib(estimate.kvCache)}, compute ${gib(estimate.compute)}), but ${gib(Math.max(0, this.memoryBudget - used()))} of the ${gib(this.memoryBudget)} memory budget is free`,
+        {
+          code: "insufficient_memory",
+          fix: `Use a smaller quantization (lmr quants shows each one's needs), a smaller context (lmr configure --context-size ${Math.max(512, 2 ** Math.floor(Math.log2(model.contextSize / 2)))} ${model.name}), or unload other models (lmr unload --all).`,
+        },
+      );
+    }
+    return estimate.total;
+  }
+
+  private load(model: ModelToLoad, engine: Engine, fingerprint: string, memory: number): Slot {
     log.write("info", "scheduler", `loading ${model.name} on ${engine.name} (context ${model.contextSize})`);
     const slot: Slot = {
       model,
       engine,
       fingerprint,
+      memory,
       runner: engine.load(model),
       inUse: 0,
       keepAlive: DEFAULT_KEEP_ALIVE,

@@ -3,6 +3,7 @@ import { defineCommand, integerFlag } from "../command";
 import { startHost } from "../../host";
 import { log } from "../../log";
 import { UserError } from "../../errors";
+import { parseByteSize } from "../../scheduler/byte-size";
 
 const GpuSchema = z.enum(["auto", "cuda", "vulkan", "metal", "none"], { message: "--gpu takes auto, cuda, vulkan, metal or none" });
 
@@ -23,6 +24,7 @@ export const serve = defineCommand({
     "vllm-url": { type: "string" },
     "vllm-api-key": { type: "string" },
     "vllm-bin": { type: "string" },
+    "memory-budget": { type: "string" },
     stdio: { type: "boolean" },
   },
   help: {
@@ -38,12 +40,15 @@ export const serve = defineCommand({
     "vllm-url": "Attach to a running vLLM (or any OpenAI-compatible server) instead of launching one (LMR_VLLM_URL)",
     "vllm-api-key": "Bearer key for the attached server (LMR_VLLM_API_KEY)",
     "vllm-bin": "The vllm executable to launch (default: LMR_VLLM_BIN, else vllm on PATH)",
+    "memory-budget": "Memory all loaded models may take, e.g. 16GiB (default: the machine's RAM; LMR_MEMORY_BUDGET)",
     stdio: "Also serve the editor's control channel on stdin/stdout",
   },
   async run({ values }) {
     const gpu = values.gpu === undefined ? undefined : GpuSchema.safeParse(values.gpu);
     if (gpu && !gpu.success) throw new UserError(gpu.error.issues[0]!.message, { fix: "Example: --gpu none" });
+    const budget = (values["memory-budget"] as string | undefined) ?? process.env.LMR_MEMORY_BUDGET;
     const host = await startHost({
+      memoryBudget: budget === undefined ? undefined : parseByteSize(budget, "--memory-budget"),
       host: (values.host as string | undefined) ?? "127.0.0.1",
       port: integerFlag("port", values.port) ?? 12434,
       modelsPath: values["models-path"] as string | undefined,

@@ -1,4 +1,8 @@
+import { stat } from "node:fs/promises";
 import os from "node:os";
+import { estimateMemory, type MemoryEstimate } from "../../gguf/memory-estimate";
+import { readGgufHeader } from "../../gguf/reader";
+import { ggufShards } from "../../store/shards";
 import type { Engine, EngineStatus, ModelToLoad, Runner } from "../engine";
 import type { RunnerLoadOptions } from "../../protocol/runner";
 import { LlamaRunner } from "./llama-runner";
@@ -29,9 +33,22 @@ export class LlamaCppEngine implements Engine {
     parseRuntimeFlags(flags);
   }
 
+  async estimateMemory(model: ModelToLoad): Promise<MemoryEstimate> {
+    const options = this.loadOptions(model);
+    const shards = await ggufShards(model.path);
+    const sizes = await Promise.all(shards.map(async (file) => (await stat(file)).size));
+    const header = await readGgufHeader(model.path);
+    return estimateMemory(header, { weightBytes: sizes.reduce((a, b) => a + b, 0), contextSize: options.contextSize * options.parallel });
+  }
+
   async load(model: ModelToLoad): Promise<Runner> {
+    const process = await RunnerProcess.start(this.loadOptions(model), model.name);
+    return new LlamaRunner(process, model.name);
+  }
+
+  private loadOptions(model: ModelToLoad): RunnerLoadOptions {
     const flags = parseRuntimeFlags(model.runtimeFlags);
-    const options: RunnerLoadOptions = {
+    return {
       modelPath: model.path,
       contextSize: model.contextSize,
       threads: flags.threads ?? this.options.threads ?? defaultThreads(),
@@ -41,8 +58,6 @@ export class LlamaCppEngine implements Engine {
       batchSize: flags.batchSize,
       flashAttention: flags.flashAttention,
     };
-    const process = await RunnerProcess.start(options, model.name);
-    return new LlamaRunner(process, model.name);
   }
 
   async status(): Promise<EngineStatus> {
