@@ -16,6 +16,7 @@ import type { Engine } from "./engines/engine";
 import { LlamaCppEngine, type LlamaCppEngineOptions } from "./engines/llamacpp/engine";
 import { VllmEngine, type VllmEngineOptions } from "./engines/vllm/engine";
 import { log } from "./log";
+import { HostMetrics } from "./metrics/host-metrics";
 import { Scheduler } from "./scheduler/scheduler";
 import { StoreModelSource } from "./scheduler/store-model-source";
 import { ModelStore } from "./store/store";
@@ -47,9 +48,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const scheduler = new Scheduler(engines, new StoreModelSource(store), { queueLimit: options.queueLimit, memoryBudget: options.memoryBudget });
   const catalog = new StoreCatalog(store, scheduler, engines);
 
+  const metrics = new HostMetrics(scheduler);
+
   const router = new Router();
-  rootRoutes(router);
-  inferenceRoutes(router, scheduler, catalog);
+  rootRoutes(router, metrics);
+  inferenceRoutes(router, scheduler, catalog, metrics);
   // Before the model routes: `/models/quants` and `…/push` would otherwise read as model names.
   distributionRoutes(router, store, async () => {
     const gpu = (await engines[0]!.status()).gpu;
@@ -62,7 +65,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     apiKey: options.apiKey,
     allowedHosts: [...(options.allowedHosts ?? []), ...(isLoopback(options.host) ? [] : [options.host])],
     allowedOrigins: options.allowedOrigins ?? [],
-  });
+  }, (route, status) => metrics.request(route, status));
   const url = await listen(server, { host: options.host, port: options.port });
   log.write("info", "host", `models in ${store.root}`);
   return {

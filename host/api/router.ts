@@ -14,6 +14,8 @@ type Handler = (context: RouteContext) => Promise<void> | void;
 
 interface Route {
   method: string;
+  /** The path as registered, e.g. `/v1/models/{name+}`: a metric label that does not grow with the model names. */
+  path: string;
   pattern: RegExp;
   handler: Handler;
 }
@@ -27,11 +29,11 @@ export class Router {
       .replace(/[.]/g, "\\.")
       .replace(/\{(\w+)\+\}/g, "(?<$1>.+)")
       .replace(/\{(\w+)\}/g, "(?<$1>[^/]+)");
-    this.routes.push({ method, pattern: new RegExp(`^${source}$`), handler });
+    this.routes.push({ method, path, pattern: new RegExp(`^${source}$`), handler });
     return this;
   }
 
-  async dispatch(context: Omit<RouteContext, "params">): Promise<void> {
+  async dispatch(context: Omit<RouteContext, "params">, onMatch: (route: string) => void = () => {}): Promise<void> {
     const path = context.url.pathname.replace(/\/+$/, "") || "/";
     let pathMatched = false;
     for (const route of this.routes) {
@@ -40,6 +42,7 @@ export class Router {
       pathMatched = true;
       if (route.method !== context.req.method) continue;
       const params = Object.fromEntries(Object.entries(match.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
+      onMatch(route.path);
       return route.handler({ ...context, params });
     }
     if (pathMatched)

@@ -14,7 +14,7 @@ export interface ListenOptions {
  * The HTTP server: authorizes each request, dispatches it, and aborts its work when the client
  * disconnects before the response is complete.
  */
-export function createApiServer(router: Router, security: SecurityOptions): Server {
+export function createApiServer(router: Router, security: SecurityOptions, observe: (route: string, status: number) => void): Server {
   return createServer((req, res) => {
     const controller = new AbortController();
     res.on("close", () => {
@@ -22,10 +22,14 @@ export function createApiServer(router: Router, security: SecurityOptions): Serv
     });
     const url = new URL(req.url ?? "/", "http://localhost");
     const started = performance.now();
-    res.on("finish", () => log.write("debug", "api", `${req.method} ${url.pathname} ${res.statusCode} ${(performance.now() - started).toFixed(0)}ms`));
+    let route = "unmatched";
+    res.on("finish", () => {
+      observe(`${req.method} ${route}`, res.statusCode);
+      log.write("debug", "api", `${req.method} ${url.pathname} ${res.statusCode} ${(performance.now() - started).toFixed(0)}ms`);
+    });
     void (async () => {
       authorize(req, security);
-      await router.dispatch({ req, res, url, signal: controller.signal });
+      await router.dispatch({ req, res, url, signal: controller.signal }, (matched) => (route = matched));
     })().catch((error) => sendError(res, error));
   });
 }

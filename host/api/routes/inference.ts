@@ -6,7 +6,10 @@ import {
   CompletionRequestSchema,
   EmbeddingsRequestSchema,
   InfillRequestSchema,
+  type Timings,
+  type Usage,
 } from "../../protocol/openai";
+import type { HostMetrics } from "../../metrics/host-metrics";
 import type { Scheduler } from "../../scheduler/scheduler";
 import { readBody } from "../body";
 import type { ModelCatalog } from "../model-catalog";
@@ -20,19 +23,19 @@ const PREFIXES: { prefix: string; engine?: EngineName }[] = [
   ...ENGINE_NAMES.map((engine) => ({ prefix: `/engines/${engine}/v1`, engine })),
 ];
 
-export function inferenceRoutes(router: Router, scheduler: Scheduler, catalog: ModelCatalog): void {
+export function inferenceRoutes(router: Router, scheduler: Scheduler, catalog: ModelCatalog, metrics: HostMetrics): void {
   for (const { prefix, engine } of PREFIXES) {
     router.on("POST", `${prefix}/chat/completions`, async (ctx) => {
       const body = await readBody(ctx.req, ChatCompletionRequestSchema);
-      await serve(ctx, scheduler, body.model, engine, body.stream ?? false, (runner, options) => runner.chatCompletion(body, options));
+      await serve(ctx, scheduler, metrics, body.model, engine, body.stream ?? false, (runner, options) => runner.chatCompletion(body, options));
     });
     router.on("POST", `${prefix}/completions`, async (ctx) => {
       const body = await readBody(ctx.req, CompletionRequestSchema);
-      await serve(ctx, scheduler, body.model, engine, body.stream ?? false, (runner, options) => runner.completion(body, options));
+      await serve(ctx, scheduler, metrics, body.model, engine, body.stream ?? false, (runner, options) => runner.completion(body, options));
     });
     router.on("POST", `${prefix}/embeddings`, async (ctx) => {
       const body = await readBody(ctx.req, EmbeddingsRequestSchema);
-      await serve(ctx, scheduler, body.model, engine, false, (runner, { signal }) => runner.embeddings(body, { signal }));
+      await serve(ctx, scheduler, metrics, body.model, engine, false, (runner, { signal }) => runner.embeddings(body, { signal }));
     });
     router.on("GET", `${prefix}/models`, async ({ res }) => {
       sendJson(res, 200, { object: "list", data: await catalog.list(engine) });
@@ -46,14 +49,15 @@ export function inferenceRoutes(router: Router, scheduler: Scheduler, catalog: M
     router.on("POST", path, async (ctx) => {
       const body = await readBody(ctx.req, InfillRequestSchema);
       const model = body.model ?? onlyLoadedModel(scheduler);
-      await serve(ctx, scheduler, model, "llama.cpp", body.stream, (runner, options) => runner.infill(body, options), false);
+      await serve(ctx, scheduler, metrics, model, "llama.cpp", body.stream, (runner, options) => runner.infill(body, options), false);
     });
   }
 }
 
-async function serve<Chunk, Result>(
+async function serve<Chunk, Result extends object>(
   { req, res, signal }: RouteContext,
   scheduler: Scheduler,
+  metrics: HostMetrics,
   model: string,
   engine: EngineName | undefined,
   stream: boolean,
@@ -63,13 +67,22 @@ async function serve<Chunk, Result>(
   const lease = await scheduler.acquire(model, engine);
   try {
     if (req.headers["x-preload-only"] === "true") return sendJson(res, 200, { model: lease.model.name, loaded: true });
-    if (!stream) return sendJson(res, 200, await run(lease.runner, { signal }));
+    if (!stream) {
+      const result = await run(lease.runner, { signal });
+      record(metrics, lease.model.name, result);
+      return sendJson(res, 200, result);
+    }
     const sse = new SseStream(res);
-    await run(lease.runner, { signal, onChunk: (chunk) => sse.send(chunk) });
+    record(metrics, lease.model.name, await run(lease.runner, { signal, onChunk: (chunk) => sse.send(chunk) }));
     sse.done(doneMarker);
   } finally {
     lease.release();
   }
+}
+
+function record(metrics: HostMetrics, model: string, result: object): void {
+  const { usage, timings } = result as { usage?: Usage | null; timings?: Timings };
+  metrics.generation(model, usage, timings);
 }
 
 function onlyLoadedModel(scheduler: Scheduler): string {

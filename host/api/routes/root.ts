@@ -1,8 +1,12 @@
 import pkg from "../../../package.json";
 import { log, format, type LogLine } from "../../log";
 import { type Router, sendJson } from "../router";
+import type { HostMetrics } from "../../metrics/host-metrics";
 
-export function rootRoutes(router: Router): void {
+export function rootRoutes(router: Router, metrics: HostMetrics): void {
+  router.on("GET", "/metrics", ({ res }) => {
+    res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(metrics.expose());
+  });
   router.on("GET", "/", ({ res }) => {
     res.writeHead(200, { "content-type": "text/plain" }).end("Local Model Runner is running");
   });
