@@ -1,5 +1,6 @@
 import { execa } from "execa";
-import { NotFoundError, UserError } from "../../errors";
+import { z } from "zod";
+import { EngineUnavailableError, NotFoundError, UpstreamError, UserError } from "../../errors";
 import { log } from "../../log";
 import type { ModelObject } from "../../protocol/openai";
 import type { Engine, EngineStatus, ModelToLoad, Runner } from "../engine";
@@ -17,12 +18,20 @@ export interface VllmEngineOptions {
 
 const HEALTH_INTERVAL_MS = 5000;
 
+/** An OpenAI-compatible `/v1/models`: the ids matter, the rest passes through as the server sent it. */
+const UpstreamModelsSchema = z.object({
+  data: z.array(z.looseObject({ id: z.string(), object: z.literal("model").catch("model"), created: z.number().catch(0), owned_by: z.string().optional() })),
+});
+const VersionSchema = z.object({ version: z.string().optional() });
+
 /** vLLM for safetensors models: launched per model with `vllm serve`, or attached by URL. */
 export class VllmEngine implements Engine {
   readonly name = "vllm" as const;
   readonly formats = ["safetensors"] as const;
   private readonly upstream: Upstream | undefined;
   private upstreamHealthy: boolean | undefined;
+  /** The upstream's models as last listed: a request for one of them while it is down is a 503, not a 404. */
+  private lastServed: string[] = [];
   private readonly watch: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: VllmEngineOptions = {}) {
@@ -55,7 +64,15 @@ export class VllmEngine implements Engine {
   }
 
   async attachedRunner(name: string): Promise<Runner | undefined> {
-    if (!this.upstream || !(await this.servedNames()).includes(name)) return undefined;
+    if (!this.upstream) return undefined;
+    let served: string[];
+    try {
+      served = (await this.listUpstream()).map((model) => model.id);
+    } catch (error) {
+      if (this.lastServed.includes(name)) throw error;
+      return undefined;
+    }
+    if (!served.includes(name)) return undefined;
     return new UpstreamRunner("vllm", this.upstream, name, name, new Promise(() => {}), async () => {});
   }
 
@@ -71,14 +88,9 @@ export class VllmEngine implements Engine {
 
   async status(): Promise<EngineStatus> {
     if (this.upstream) {
-      const ok = await this.checkHealth();
-      const version = ok ? await this.upstreamVersion() : undefined;
-      return {
-        name: this.name,
-        state: ok ? "running" : "error",
-        version,
-        detail: ok ? `attached to ${this.upstream.baseUrl.origin}` : `the vLLM attached at ${this.upstream.baseUrl.origin} does not answer`,
-      };
+      const problem = await this.checkHealth();
+      if (problem) return { name: this.name, state: "error", detail: problem };
+      return { name: this.name, state: "running", version: await this.upstreamVersion(), detail: `attached to ${this.upstream.baseUrl.origin}` };
     }
     const vllm = await findVllm(this.options.executable ?? process.env.LMR_VLLM_BIN);
     try {
@@ -99,32 +111,51 @@ export class VllmEngine implements Engine {
     return (await this.listUpstream().catch(() => [])).map((model) => model.id);
   }
 
-  private async listUpstream(): Promise<ModelObject[]> {
+  private async listUpstream(): Promise<z.infer<typeof UpstreamModelsSchema>["data"]> {
     const upstream = this.upstream!;
-    const response = await fetch(new URL(`${upstream.baseUrl.pathname}/models`, upstream.baseUrl), {
-      signal: AbortSignal.timeout(5000),
-      headers: upstream.apiKey ? { authorization: `Bearer ${upstream.apiKey}` } : {},
-    });
+    let response: Response;
+    try {
+      response = await fetch(new URL(`${upstream.baseUrl.pathname}/models`, upstream.baseUrl), { signal: AbortSignal.timeout(5000), headers: this.authorization() });
+    } catch (error) {
+      throw new EngineUnavailableError(`the vLLM attached at ${upstream.baseUrl.origin} does not answer`, {
+        fix: `Check that it runs and that this machine reaches ${upstream.baseUrl.href}; \`lmr status\` shows its health.`,
+        cause: error,
+      });
+    }
     if (!response.ok) throw await upstreamError(response, upstream.baseUrl);
-    return ((await response.json()) as { data: ModelObject[] }).data;
+    const parsed = UpstreamModelsSchema.safeParse(await response.json().catch(() => undefined));
+    if (!parsed.success) throw new UpstreamError(`${upstream.baseUrl.origin} answered ${upstream.baseUrl.pathname}/models with something other than an OpenAI model list`);
+    const models = parsed.data.data;
+    this.lastServed = models.map((model) => model.id);
+    return models;
   }
 
   private async upstreamVersion(): Promise<string | undefined> {
     try {
-      const response = await fetch(new URL("/version", this.upstream!.baseUrl), { signal: AbortSignal.timeout(2000) });
-      return ((await response.json()) as { version?: string }).version;
+      const response = await fetch(new URL("/version", this.upstream!.baseUrl), { signal: AbortSignal.timeout(2000), headers: this.authorization() });
+      return VersionSchema.parse(await response.json()).version;
     } catch {
       return undefined;
     }
   }
 
-  /** Health is /health where the upstream has it (vLLM), else its model list answering. */
-  private async checkHealth(): Promise<boolean> {
+  private authorization(): Record<string, string> {
+    return this.upstream?.apiKey ? { authorization: `Bearer ${this.upstream.apiKey}` } : {};
+  }
+
+  /** Health is /health where the upstream has it (vLLM), else its model list answering. Returns what is wrong, if anything. */
+  private async checkHealth(): Promise<string | undefined> {
     const upstream = this.upstream!;
-    const ok = (await healthy(upstream.baseUrl, upstream.apiKey)) || (await this.listUpstream().then(() => true, () => false));
-    if (ok !== this.upstreamHealthy) log.write(ok ? "info" : "warn", "vllm", `${upstream.baseUrl.origin} is ${ok ? "up" : "down"}`);
+    const problem = (await healthy(upstream.baseUrl, upstream.apiKey))
+      ? undefined
+      : await this.listUpstream().then(
+          () => undefined,
+          (error: Error) => error.message,
+        );
+    const ok = problem === undefined;
+    if (ok !== this.upstreamHealthy) log.write(ok ? "info" : "warn", "vllm", ok ? `${upstream.baseUrl.origin} is up` : `${upstream.baseUrl.origin} is down: ${problem}`);
     this.upstreamHealthy = ok;
-    return ok;
+    return problem;
   }
 
   dispose(): void {
