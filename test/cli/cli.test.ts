@@ -116,4 +116,17 @@ describe("the lmr command line", () => {
     assert.match(status.stdout, /^llama\.cpp: Running: \S+, GPU: /m);
     assert.match(status.stdout, /^vllm: /m);
   });
+
+  it("benchmarks a model at each concurrency level", async () => {
+    const result = await host.lmr(["bench", NAMES.chatml, "--concurrency", "1,2", "--requests", "2", "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { results: { concurrency: number; requests: number; tokensPerSecond: number; ttftMs: { median: number } }[] };
+    assert.deepEqual(report.results.map((r) => [r.concurrency, r.requests]), [[1, 2], [2, 2]]);
+    for (const level of report.results) {
+      assert.ok(level.tokensPerSecond > 0);
+      assert.ok(level.ttftMs.median > 0);
+    }
+    const shown = await host.lmr(["bench", NAMES.chatml, "-c", "1", "-n", "1"]);
+    assert.match(shown.stdout, /^CONCURRENCY\s+REQUESTS\s+TOKENS\/S/m);
+  });
 });

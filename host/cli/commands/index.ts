@@ -1,4 +1,5 @@
 import type { Command } from "../command";
+import { bench } from "./bench";
 import { configure } from "./configure";
 import { df } from "./df";
 import { inspect } from "./inspect";
@@ -20,4 +21,4 @@ import { unload } from "./unload";
 import { version } from "./version";
 
 /** In `lmr --help` order: serving and running first, then the store, then the engines. */
-export const commands = [serve, run, pull, push, packageCommand, ls, inspect, rm, tag, quants, purge, login, logout, configure, ps, unload, df, status, logs, version] as Command[];
+export const commands = [serve, run, pull, push, packageCommand, ls, inspect, rm, tag, quants, purge, login, logout, configure, ps, unload, df, status, logs, bench, version] as Command[];
