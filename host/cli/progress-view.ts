@@ -2,6 +2,14 @@ import { progressLineSchema, type ProgressLine } from "../protocol/progress";
 import { UpstreamError } from "../errors";
 import { bytes } from "./format";
 
+/** Draws progress lines as they come from a transfer running in this process. */
+export function progressPrinter(out: NodeJS.WriteStream): (line: ProgressLine) => void {
+  const view = out.isTTY ? new TerminalView(out) : new PlainView(out);
+  return (line) => {
+    if (line.type !== "success") view.show(line);
+  };
+}
+
 /** Reads a pull or push NDJSON stream, drawing it; resolves with the final message, throws on an error line. */
 export async function showProgress(response: Response, out: NodeJS.WriteStream = process.stdout): Promise<string> {
   const view = out.isTTY ? new TerminalView(out) : new PlainView(out);
@@ -16,15 +24,11 @@ export async function showProgress(response: Response, out: NodeJS.WriteStream =
       buffer = buffer.slice(end + 1);
       if (!text) continue;
       const line = progressLineSchema.parse(JSON.parse(text));
-      if (line.type === "error") {
-        view.finish();
-        throw new UpstreamError(line.message);
-      }
+      if (line.type === "error") throw new UpstreamError(line.message);
       if (line.type === "success") final = line.message;
       view.show(line);
     }
   }
-  view.finish();
   return final;
 }
 
@@ -66,8 +70,6 @@ class TerminalView {
     }
     this.drawn = this.layers.size;
   }
-
-  finish(): void {}
 }
 
 /** Piped output gets one line per layer as it completes, then the result. */
@@ -83,6 +85,4 @@ class PlainView {
       this.out.write(`${line.layer.id.slice(7, 19)}: ${bytes(line.layer.size)} done\n`);
     }
   }
-
-  finish(): void {}
 }

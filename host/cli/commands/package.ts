@@ -2,6 +2,8 @@ import { defineCommand, integerFlag } from "../command";
 import { UserError } from "../../errors";
 import { ModelStore } from "../../store/store";
 import { packageGguf, packageSafetensors } from "../../store/package";
+import { pushModel } from "../../registry/push";
+import { progressPrinter } from "../progress-view";
 
 export const packageCommand = defineCommand({
   name: "package",
@@ -15,6 +17,7 @@ export const packageCommand = defineCommand({
     mmproj: { type: "string" },
     "context-size": { type: "string" },
     "models-path": { type: "string" },
+    push: { type: "boolean" },
   },
   help: {
     gguf: "The GGUF file, or any shard of a split model",
@@ -24,6 +27,7 @@ export const packageCommand = defineCommand({
     mmproj: "A multimodal projector GGUF",
     "context-size": "The context size the model runs with by default",
     "models-path": "Store root (default: LMR_MODELS_PATH, else the per-user data folder)",
+    push: "Push the model to the registry its name points at once it is packaged",
   },
   async run({ values, positionals }) {
     const [name] = positionals;
@@ -47,5 +51,10 @@ export const packageCommand = defineCommand({
         )
       : await packageSafetensors(store, { dir: dir!, license }, name);
     console.log(`Packaged ${model.tags.map(String).join(", ")} (${model.id.slice(7, 19)}): ${model.config.config.format}, ${model.config.config.quantization ?? "?"}, ${model.config.config.parameters ?? "?"} parameters, ${model.config.config.size ?? ""}`);
+    if (values.push) {
+      // Straight from the store this process just wrote to: pushing needs no running host.
+      const pushed = await pushModel(store, name, { onProgress: progressPrinter(process.stdout) });
+      console.log(`Pushed ${pushed.reference.toString()} (${pushed.digest})`);
+    }
   },
 });
