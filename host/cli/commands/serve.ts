@@ -25,6 +25,7 @@ export const serve = defineCommand({
     "vllm-api-key": { type: "string" },
     "vllm-bin": { type: "string" },
     "memory-budget": { type: "string" },
+    "queue-limit": { type: "string" },
     stdio: { type: "boolean" },
   },
   help: {
@@ -41,6 +42,7 @@ export const serve = defineCommand({
     "vllm-api-key": "Bearer key for the attached server (LMR_VLLM_API_KEY)",
     "vllm-bin": "The vllm executable to launch (default: LMR_VLLM_BIN, else vllm on PATH)",
     "memory-budget": "Memory all loaded models may take, e.g. 16GiB (default: the machine's RAM; LMR_MEMORY_BUDGET)",
+    "queue-limit": "Requests that may wait for a busy model before it answers 503 (default 32)",
     stdio: "Also serve the editor's control channel on stdin/stdout",
   },
   async run({ values }) {
@@ -48,6 +50,7 @@ export const serve = defineCommand({
     if (gpu && !gpu.success) throw new UserError(gpu.error.issues[0]!.message, { fix: "Example: --gpu none" });
     const budget = (values["memory-budget"] as string | undefined) ?? process.env.LMR_MEMORY_BUDGET;
     const host = await startHost({
+      queueLimit: integerFlag("queue-limit", values["queue-limit"]),
       memoryBudget: budget === undefined ? undefined : parseByteSize(budget, "--memory-budget"),
       host: (values.host as string | undefined) ?? "127.0.0.1",
       port: integerFlag("port", values.port) ?? 12434,
