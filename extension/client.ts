@@ -13,7 +13,6 @@ import {
   LanguageClient,
   RevealOutputChannelOn,
   State,
-  TransportKind,
   WorkDoneProgress,
 } from "vscode-languageclient/node";
 import {
@@ -151,8 +150,14 @@ export class HostConnection implements vscode.Disposable {
     return new LanguageClient(
       "lmr",
       "Model Runner",
-      // A node module: the client runs it with the editor's own Node, so no Node install is needed.
-      { module: this.context.asAbsolutePath("dist/lmr.mjs"), transport: TransportKind.stdio, args, options: { env } },
+      // The editor's own Node runs the host (Electron's binary acts as Node with ELECTRON_RUN_AS_NODE), so users need
+      // no Node install. An executable without a transport gets exactly our argv: the client's stdio transports
+      // append --clientProcessId, which `lmr serve` does not take.
+      {
+        command: process.execPath,
+        args: [this.context.asAbsolutePath("dist/lmr.mjs"), ...args],
+        options: { env: { ...env, ELECTRON_RUN_AS_NODE: "1" } },
+      },
       {
         documentSelector: [],
         outputChannel: this.output,

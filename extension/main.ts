@@ -20,6 +20,8 @@ import { ModelsView } from "./views/models";
 /** What `activate` returns, for other extensions and the integration tests. */
 export interface ModelRunnerApi {
   host: HostConnection;
+  models: ModelsView;
+  engines: EnginesView;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ModelRunnerApi> {
@@ -59,5 +61,5 @@ export async function activate(context: vscode.ExtensionContext): Promise<ModelR
     statusBar.setState("stopped");
     showError(error);
   }
-  return { host };
+  return { host, models, engines };
 }

@@ -1,6 +1,6 @@
 // esbuild entries for the extension (scripts/build.mjs calls buildExtension) and for its mocha suites, which the
 // extension host loads with require(): both CommonJS, with `vscode` left to the host that provides it.
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { repoRoot } from "./code-server.mjs";
@@ -24,6 +24,8 @@ export async function buildExtension() {
 export async function buildExtensionTests(outdir) {
   const suite = join(repoRoot, "test/extension/suite");
   const files = (await readdir(suite)).filter((file) => file.endsWith(".ts"));
+  // A suite deleted from the source must not keep running from an old bundle.
+  await rm(outdir, { recursive: true, force: true });
   await build({
     ...common,
     entryPoints: files.map((file) => join(suite, file)),
