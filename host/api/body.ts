@@ -5,17 +5,24 @@ import { PayloadTooLargeError, UserError } from "../errors";
 /** Docker Model Runner's request body limit. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** Past this, an oversized upload is cut off rather than drained. */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
 export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw tooLarge();
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // An oversized body is read to its end (up to a bound) and dropped, so that the client, which
+    // is still sending, gets the 413 instead of a broken pipe.
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > MAX_DRAIN_BYTES) req.destroy();
+    });
+    req.on("end", () => (size > MAX_BODY_BYTES ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString("utf8"))));
+    req.on("error", reject);
+    req.on("close", () => size > MAX_BODY_BYTES && reject(tooLarge()));
+  });
   if (!text.trim()) throw new UserError("the request has no body", { fix: "Send a JSON object with Content-Type: application/json." });
   try {
     return JSON.parse(text);

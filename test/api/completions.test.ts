@@ -65,7 +65,7 @@ describe("completions, fill-in-the-middle and embeddings", () => {
     await assert.rejects(
       host.openai().completions.create({ model: NAMES.noFim, prompt: "a", suffix: "b" }),
       (error: unknown) => {
-        assert.ok(error instanceof OpenAI.APIError);
+        assert.ok(error instanceof OpenAI.APIError, String(error));
         assert.equal(error.status, 400);
         assert.equal(error.code, "fim_not_supported");
         assert.match(error.message, /fill-in-the-middle/);

@@ -70,7 +70,7 @@ describe("errors, models list and security", () => {
 
   it("answers an unknown model with a 404 that says how to get it", async () => {
     await assert.rejects(host.openai().chat.completions.create({ model: "nobody/nothing", messages: [{ role: "user", content: "hi" }] }), (error: unknown) => {
-      assert.ok(error instanceof OpenAI.NotFoundError);
+      assert.ok(error instanceof OpenAI.NotFoundError, String(error));
       assert.match(error.message, /lmr pull/);
       return true;
     });
@@ -79,7 +79,7 @@ describe("errors, models list and security", () => {
   it("refuses a prompt longer than the context with a 400 that gives the fix", async () => {
     const long = "word ".repeat(models.chatml.expected.contextLength * 2);
     await assert.rejects(host.openai().chat.completions.create({ model: NAMES.chatml, messages: [{ role: "user", content: long }] }), (error: unknown) => {
-      assert.ok(error instanceof OpenAI.BadRequestError);
+      assert.ok(error instanceof OpenAI.BadRequestError, String(error));
       assert.equal(error.code, "context_length_exceeded");
       assert.match(error.message, /lmr configure --context-size/);
       return true;

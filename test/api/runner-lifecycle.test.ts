@@ -79,7 +79,7 @@ describe("runner processes", () => {
     })();
     process.kill(runner, "SIGKILL");
     await assert.rejects(received, (error: unknown) => {
-      assert.ok(error instanceof OpenAI.APIError);
+      assert.ok(error instanceof OpenAI.APIError, String(error));
       assert.match(error.message, /runner .* stopped \(killed by SIGKILL\)/);
       return true;
     });

@@ -99,7 +99,7 @@ describe("a memory budget too small for the model", () => {
 
   it("refuses to load it, with the numbers and the fix, and keeps serving", async () => {
     await assert.rejects(host.openai().chat.completions.create({ model: NAMES.chatml, messages: [{ role: "user", content: "hi" }] }), (error: unknown) => {
-      assert.ok(error instanceof OpenAI.BadRequestError);
+      assert.ok(error instanceof OpenAI.BadRequestError, String(error));
       assert.equal(error.code, "insufficient_memory");
       assert.match(error.message, /needs \d+\.\d+ GiB at context \d+ \(weights .* KV cache .*\), but .* of the 0\.00 GiB memory budget is free/);
       assert.match(error.message, /smaller quantization/);
