@@ -10,6 +10,7 @@ import { inferenceRoutes } from "./api/routes/inference";
 import { distributionRoutes } from "./api/routes/distribution";
 import { modelRoutes } from "./api/routes/models";
 import { engineRoutes } from "./api/routes/engines";
+import { installRoutes } from "./api/routes/install";
 import { rootRoutes } from "./api/routes/root";
 import { StoreCatalog } from "./api/store-catalog";
 import type { Engine } from "./engines/engine";
@@ -60,6 +61,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   });
   modelRoutes(router, store, scheduler);
   engineRoutes(router, store, scheduler, engines);
+  installRoutes(router, options.vllm?.executable);
 
   const server: Server = createApiServer(router, {
     apiKey: options.apiKey,

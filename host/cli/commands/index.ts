@@ -3,6 +3,7 @@ import { bench } from "./bench";
 import { configure } from "./configure";
 import { df } from "./df";
 import { inspect } from "./inspect";
+import { installRunner, reinstallRunner } from "./install-runner";
 import { login, logout } from "./login";
 import { logs } from "./logs";
 import { packageCommand } from "./package";
@@ -21,4 +22,4 @@ import { unload } from "./unload";
 import { version } from "./version";
 
 /** In `lmr --help` order: serving and running first, then the store, then the engines. */
-export const commands = [serve, run, pull, push, packageCommand, ls, inspect, rm, tag, quants, purge, login, logout, configure, ps, unload, df, status, logs, bench, version] as Command[];
+export const commands = [serve, run, pull, push, packageCommand, ls, inspect, rm, tag, quants, purge, login, logout, configure, ps, unload, df, status, installRunner, reinstallRunner, logs, bench, version] as Command[];

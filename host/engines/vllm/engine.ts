@@ -1,9 +1,9 @@
-import { execa } from "execa";
 import { z } from "zod";
 import { EngineUnavailableError, NotFoundError, UpstreamError, UserError } from "../../errors";
 import { log } from "../../log";
 import type { ModelObject } from "../../protocol/openai";
 import type { Engine, EngineStatus, ModelToLoad, Runner } from "../engine";
+import { vllmVersion } from "./install";
 import { healthy, launchVllm } from "./launch";
 import { checkCanLaunch, findVllm } from "./preconditions";
 import { upstreamError, UpstreamRunner, type Upstream } from "./upstream-runner";
@@ -99,11 +99,10 @@ export class VllmEngine implements Engine {
       return { name: this.name, state: "not-installed", detail: (error as Error).message };
     }
     try {
-      const { stdout } = await execa(vllm!.path, ["--version"], { timeout: 60_000 });
-      const version = stdout.trim().split("\n").pop() ?? "";
+      const version = await vllmVersion(vllm!);
       return { name: this.name, state: "running", version, detail: `vllm ${version} at ${vllm!.path}, launched per model` };
     } catch (error) {
-      return { name: this.name, state: "error", detail: `${vllm!.path} --version failed: ${(error as Error).message}` };
+      return { name: this.name, state: "error", detail: (error as Error).message };
     }
   }
 

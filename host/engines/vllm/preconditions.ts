@@ -17,13 +17,19 @@ async function executable(file: string): Promise<boolean> {
   }
 }
 
-export async function findVllm(configured: string | undefined): Promise<VllmExecutable | undefined> {
-  if (configured) return { path: configured, explicit: true };
+/** The first executable called `name` on PATH, as a shell would find it. */
+export async function findOnPath(name: string): Promise<string | undefined> {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, "vllm");
-    if (await executable(candidate)) return { path: candidate, explicit: false };
+    const candidate = path.join(dir, name);
+    if (await executable(candidate)) return candidate;
   }
   return undefined;
+}
+
+export async function findVllm(configured: string | undefined): Promise<VllmExecutable | undefined> {
+  if (configured) return { path: configured, explicit: true };
+  const found = await findOnPath("vllm");
+  return found ? { path: found, explicit: false } : undefined;
 }
 
 export async function hasNvidiaGpu(): Promise<boolean> {
@@ -39,6 +45,14 @@ export async function hasNvidiaGpu(): Promise<boolean> {
   return false;
 }
 
+/** Why this machine cannot run vLLM's CUDA builds; empty when it can. */
+export async function platformProblems(): Promise<string[]> {
+  if (process.platform !== "linux") return [`vLLM runs on Linux (or WSL2), not ${process.platform}`];
+  if (process.arch !== "x64") return [`vLLM runs on x86_64, not ${process.arch}`];
+  if (!(await hasNvidiaGpu())) return ["no NVIDIA GPU found (no driver at /proc/driver/nvidia)"];
+  return [];
+}
+
 /**
  * vLLM serves on Linux x86_64 with an NVIDIA GPU. A `vllm` the user named explicitly is trusted
  * as it is (a ROCm or CPU build, a wrapper script); one merely found on PATH must meet the rules.
@@ -46,11 +60,7 @@ export async function hasNvidiaGpu(): Promise<boolean> {
 export async function checkCanLaunch(vllm: VllmExecutable | undefined): Promise<VllmExecutable> {
   const missing: string[] = [];
   if (!vllm) missing.push("no `vllm` executable on PATH");
-  if (!vllm?.explicit) {
-    if (process.platform !== "linux") missing.push(`vLLM runs on Linux (or WSL2), not ${process.platform}`);
-    else if (process.arch !== "x64") missing.push(`vLLM runs on x86_64, not ${process.arch}`);
-    else if (!(await hasNvidiaGpu())) missing.push("no NVIDIA GPU found (no driver at /proc/driver/nvidia)");
-  }
+  if (!vllm?.explicit) missing.push(...(await platformProblems()));
   if (missing.length > 0 || !vllm)
     throw new EngineUnavailableError(`vLLM cannot run here: ${missing.join("; ")}`, {
       code: "vllm_unavailable",
