@@ -71,6 +71,7 @@ describe("vLLM launched per model (a stand-in vllm executable)", () => {
     assert.equal(text, tiny.expected.chatReply);
     assert.ok(chunks > 2, `the reply came in ${chunks} chunks`);
     assert.equal((await standinLaunches(argsFile)).length, 1, "one vLLM serves every request");
+    assert.match(host.logs(), /\[vllm\] INFO Application startup complete\./, "vLLM's log is in the host's");
   });
 
   it("starts vllm serve on the model's bundle folder, on loopback, under the model's name, with its context as --max-model-len", async () => {
