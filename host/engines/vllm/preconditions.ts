@@ -60,6 +60,7 @@ export async function platformProblems(): Promise<string[]> {
 export async function checkCanLaunch(vllm: VllmExecutable | undefined): Promise<VllmExecutable> {
   const missing: string[] = [];
   if (!vllm) missing.push("no `vllm` executable on PATH");
+  else if (vllm.explicit && !(await executable(vllm.path))) missing.push(`${vllm.path} (from --vllm-bin or LMR_VLLM_BIN) is not an executable file`);
   if (!vllm?.explicit) missing.push(...(await platformProblems()));
   if (missing.length > 0 || !vllm)
     throw new EngineUnavailableError(`vLLM cannot run here: ${missing.join("; ")}`, {
