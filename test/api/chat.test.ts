@@ -1,25 +1,17 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startHost, type TestHost } from "../helpers/host";
-import { NAMES, packageModels, writeTestModels, type TestModels } from "../helpers/models";
+import type { TestHost } from "../helpers/host";
+import { NAMES, startHostWithModels, type TestModels } from "../helpers/models";
 
 describe("chat completions through the official openai client", () => {
   let host: TestHost;
   let models: TestModels;
 
   before(async () => {
-    models = await writeTestModels();
-    const modelsPath = await mkdtemp(path.join(tmpdir(), "lmr-store-"));
-    await packageModels(modelsPath, { chatml: models.chatml, llama3: models.llama3, tools: models.tools });
-    host = await startHost({ modelsPath });
+    ({ host, models } = await startHostWithModels(["chatml", "llama3", "tools"]));
   });
   after(async () => {
     await host?.stop();
-    await rm(models.dir, { recursive: true, force: true });
-    await rm(host.modelsPath, { recursive: true, force: true });
   });
 
   for (const prefix of ["/engines/v1", "/v1", "/engines/llama.cpp/v1"]) {

@@ -1,26 +1,18 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
-import { startHost, type TestHost } from "../helpers/host";
-import { NAMES, packageModels, writeTestModels, type TestModels } from "../helpers/models";
+import type { TestHost } from "../helpers/host";
+import { NAMES, startHostWithModels, type TestModels } from "../helpers/models";
 
 describe("completions, fill-in-the-middle and embeddings", () => {
   let host: TestHost;
   let models: TestModels;
 
   before(async () => {
-    models = await writeTestModels();
-    const modelsPath = await mkdtemp(path.join(tmpdir(), "lmr-store-"));
-    await packageModels(modelsPath, { chatml: models.chatml, noFim: models.noFim });
-    host = await startHost({ modelsPath });
+    ({ host, models } = await startHostWithModels(["chatml", "noFim"]));
   });
   after(async () => {
     await host?.stop();
-    await rm(models.dir, { recursive: true, force: true });
-    await rm(host.modelsPath, { recursive: true, force: true });
   });
 
   it("continues a raw prompt with the known text", async () => {

@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
 import { startHost, type TestHost } from "../helpers/host";
-import { NAMES, packageModels, writeTestModels, type TestModels } from "../helpers/models";
+import { NAMES, startHostWithModels, type TestModels } from "../helpers/models";
 
 interface ErrorJson {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -22,15 +19,10 @@ describe("errors, models list and security", () => {
   let models: TestModels;
 
   before(async () => {
-    models = await writeTestModels();
-    const modelsPath = await mkdtemp(path.join(tmpdir(), "lmr-store-"));
-    await packageModels(modelsPath, { chatml: models.chatml });
-    host = await startHost({ modelsPath });
+    ({ host, models } = await startHostWithModels(["chatml"]));
   });
   after(async () => {
     await host?.stop();
-    await rm(models.dir, { recursive: true, force: true });
-    await rm(host.modelsPath, { recursive: true, force: true });
   });
 
   it("answers GET / and GET /version as Docker Model Runner does", async () => {

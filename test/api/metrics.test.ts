@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startHost, type TestHost } from "../helpers/host";
-import { NAMES, packageModels, writeTestModels, type TestModels } from "../helpers/models";
+import type { TestHost } from "../helpers/host";
+import { NAMES, startHostWithModels } from "../helpers/models";
 
 /** The value of one sample of Prometheus' text format, by metric name and exact label set. */
 function sample(text: string, series: string): number | undefined {
@@ -14,18 +11,12 @@ function sample(text: string, series: string): number | undefined {
 
 describe("/metrics", () => {
   let host: TestHost;
-  let models: TestModels;
 
   before(async () => {
-    models = await writeTestModels();
-    const modelsPath = await mkdtemp(path.join(tmpdir(), "lmr-store-"));
-    await packageModels(modelsPath, { chatml: models.chatml });
-    host = await startHost({ modelsPath });
+    ({ host } = await startHostWithModels(["chatml"]));
   });
   after(async () => {
     await host?.stop();
-    await rm(models.dir, { recursive: true, force: true });
-    await rm(host.modelsPath, { recursive: true, force: true });
   });
 
   it("counts requests, errors and tokens, times generations, and shows loaded models", async () => {

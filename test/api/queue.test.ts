@@ -1,25 +1,16 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startHost, type TestHost } from "../helpers/host";
-import { NAMES, packageModels, writeTestModels, type TestModels } from "../helpers/models";
+import type { TestHost } from "../helpers/host";
+import { NAMES, startHostWithModels } from "../helpers/models";
 
 describe("a model whose queue is full, and preloading", () => {
   let host: TestHost;
-  let models: TestModels;
 
   before(async () => {
-    models = await writeTestModels();
-    const modelsPath = await mkdtemp(path.join(tmpdir(), "lmr-store-"));
-    await packageModels(modelsPath, { chatml: models.chatml });
-    host = await startHost({ modelsPath, args: ["--parallel", "1", "--queue-limit", "0"] });
+    ({ host } = await startHostWithModels(["chatml"], { args: ["--parallel", "1", "--queue-limit", "0"] }));
   });
   after(async () => {
     await host?.stop();
-    await rm(models.dir, { recursive: true, force: true });
-    await rm(host.modelsPath, { recursive: true, force: true });
   });
 
   it("loads a model for X-Preload-Only without generating", async () => {

@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
-import { startHost, type TestHost } from "../helpers/host";
-import { NAMES, packageModels, writeTestModels, type TestModels } from "../helpers/models";
+import type { TestHost } from "../helpers/host";
+import { NAMES, startHostWithModels, type TestModels } from "../helpers/models";
 
 const exec = promisify(execFile);
 
@@ -46,15 +43,10 @@ describe("runner processes", () => {
   let models: TestModels;
 
   before(async () => {
-    models = await writeTestModels();
-    const modelsPath = await mkdtemp(path.join(tmpdir(), "lmr-store-"));
-    await packageModels(modelsPath, { chatml: models.chatml });
-    host = await startHost({ modelsPath });
+    ({ host, models } = await startHostWithModels(["chatml"]));
   });
   after(async () => {
     await host?.stop();
-    await rm(models.dir, { recursive: true, force: true });
-    await rm(host.modelsPath, { recursive: true, force: true });
   });
 
   it("stops generating when the client disconnects", async () => {

@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
-import { startHost, type TestHost } from "../helpers/host";
-import { NAMES, packageModels, writeTestModels, type TestModels } from "../helpers/models";
+import type { TestHost } from "../helpers/host";
+import { NAMES, startHostWithModels, type TestModels } from "../helpers/models";
 
 interface PsEntry {
   model_name: string;
@@ -27,15 +24,10 @@ describe("scheduling: configure, keep-alive, memory and parallel requests", () =
   let models: TestModels;
 
   before(async () => {
-    models = await writeTestModels();
-    const modelsPath = await mkdtemp(path.join(tmpdir(), "lmr-store-"));
-    await packageModels(modelsPath, { chatml: models.chatml, llama3: models.llama3 });
-    host = await startHost({ modelsPath });
+    ({ host, models } = await startHostWithModels(["chatml", "llama3"]));
   });
   after(async () => {
     await host?.stop();
-    await rm(models.dir, { recursive: true, force: true });
-    await rm(host.modelsPath, { recursive: true, force: true });
   });
 
   it("applies a configured context size at the next request: a prompt too long for the old one fits", async () => {
@@ -83,18 +75,12 @@ describe("scheduling: configure, keep-alive, memory and parallel requests", () =
 
 describe("a memory budget too small for the model", () => {
   let host: TestHost;
-  let models: TestModels;
 
   before(async () => {
-    models = await writeTestModels();
-    const modelsPath = await mkdtemp(path.join(tmpdir(), "lmr-store-"));
-    await packageModels(modelsPath, { chatml: models.chatml });
-    host = await startHost({ modelsPath, args: ["--memory-budget", "1MiB"] });
+    ({ host } = await startHostWithModels(["chatml"], { args: ["--memory-budget", "1MiB"] }));
   });
   after(async () => {
     await host?.stop();
-    await rm(models.dir, { recursive: true, force: true });
-    await rm(host.modelsPath, { recursive: true, force: true });
   });
 
   it("refuses to load it, with the numbers and the fix, and keeps serving", async () => {

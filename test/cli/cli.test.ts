@@ -1,25 +1,18 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { lmr, startHost, type TestHost } from "../helpers/host";
-import { NAMES, packageModels, writeTestModels, type TestModels } from "../helpers/models";
+import { lmr, type TestHost } from "../helpers/host";
+import { writeTinyModel } from "../fixtures/model-tiny";
+import { NAMES, RECIPES, startHostWithModels, type TestModels } from "../helpers/models";
 
 describe("the lmr command line", () => {
   let host: TestHost;
   let models: TestModels;
 
   before(async () => {
-    models = await writeTestModels();
-    const modelsPath = await mkdtemp(path.join(tmpdir(), "lmr-store-"));
-    await packageModels(modelsPath, { chatml: models.chatml });
-    host = await startHost({ modelsPath });
+    ({ host, models } = await startHostWithModels(["chatml"]));
   });
   after(async () => {
     await host?.stop();
-    await rm(models.dir, { recursive: true, force: true });
-    await rm(host.modelsPath, { recursive: true, force: true });
   });
 
   it("lists its commands, and each command has --help", async () => {
@@ -34,12 +27,13 @@ describe("the lmr command line", () => {
   });
 
   it("packages a GGUF file and lists it", async () => {
-    const packaged = await host.lmr(["package", "--gguf", models.llama3.path, "--context-size", "256", NAMES.llama3]);
+    const llama3 = await writeTinyModel(models.dir, RECIPES.llama3);
+    const packaged = await host.lmr(["package", "--gguf", llama3.path, "--context-size", "256", NAMES.llama3]);
     assert.equal(packaged.code, 0, packaged.stderr);
     assert.match(packaged.stdout, /Packaged test\/llama3:latest/);
     const ls = await host.lmr(["ls"]);
     assert.match(ls.stdout, /^MODEL NAME\s+PARAMETERS\s+QUANTIZATION/m);
-    assert.match(ls.stdout, new RegExp(`^${NAMES.llama3}:latest\\s+${models.llama3.expected.parameters.replace(".", "\\.")}\\s+${models.llama3.expected.quantization}\\s+llama`, "m"));
+    assert.match(ls.stdout, new RegExp(`^${NAMES.llama3}:latest\\s+${llama3.expected.parameters.replace(".", "\\.")}\\s+${llama3.expected.quantization}\\s+llama`, "m"));
     const json = JSON.parse((await host.lmr(["ls", "--json"])).stdout) as { id: string; tags: string[]; config: { context_size?: number } }[];
     const entry = json.find((model) => model.tags.includes(`${NAMES.llama3}:latest`));
     assert.equal(entry?.config.context_size, 256);

@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import { LMR, startHost, type TestHost } from "../helpers/host";
-import { NAMES, packageModels, writeTestModels, type TestModels } from "../helpers/models";
+import { LMR, type TestHost } from "../helpers/host";
+import { NAMES, startHostWithModels, type TestModels } from "../helpers/models";
 
 const exec = promisify(execFile);
 
@@ -53,16 +50,11 @@ describe("lmr run's interactive chat", () => {
   let terminal: Terminal | undefined;
 
   before(async () => {
-    models = await writeTestModels();
-    const modelsPath = await mkdtemp(path.join(tmpdir(), "lmr-store-"));
-    await packageModels(modelsPath, { chatml: models.chatml });
-    host = await startHost({ modelsPath });
+    ({ host, models } = await startHostWithModels(["chatml"]));
   });
   after(async () => {
     await terminal?.close();
     await host?.stop();
-    await rm(models.dir, { recursive: true, force: true });
-    await rm(host.modelsPath, { recursive: true, force: true });
   });
 
   it("answers each message, takes multi-line input, survives Ctrl+C at the prompt and leaves on /bye", async () => {
