@@ -33,6 +33,7 @@ export interface HostOptions {
   vllm?: VllmEngineOptions;
   queueLimit?: number;
   memoryBudget?: number;
+  keepAlive?: string;
 }
 
 export interface Host {
@@ -46,7 +47,7 @@ export interface Host {
 export async function startHost(options: HostOptions): Promise<Host> {
   const store = await ModelStore.open({ root: options.modelsPath });
   const engines: Engine[] = [new LlamaCppEngine(options.llamaCpp), new VllmEngine(options.vllm)];
-  const scheduler = new Scheduler(engines, new StoreModelSource(store), { queueLimit: options.queueLimit, memoryBudget: options.memoryBudget });
+  const scheduler = new Scheduler(engines, new StoreModelSource(store), { queueLimit: options.queueLimit, memoryBudget: options.memoryBudget, keepAlive: options.keepAlive });
   const catalog = new StoreCatalog(store, scheduler, engines);
 
   const metrics = new HostMetrics(scheduler);

@@ -7,7 +7,7 @@ import type { WorkDoneProgressReporter } from "vscode-languageserver/node";
 import type { z } from "zod";
 import pkg from "../../package.json";
 import { StoreCatalog } from "../api/store-catalog";
-import { ConflictError } from "../errors";
+import { removeModel } from "../scheduler/remove-model";
 import type { Host } from "../host";
 import { log } from "../log";
 import { type ControlRequestName, ControlRequests, type ControlResult, type LoadedModel } from "../protocol/control";
@@ -126,13 +126,7 @@ export function requestHandlers(host: Host): RequestHandlers {
     },
 
     async remove({ model: name, force }) {
-      const model = await store.get(name);
-      const loaded = model.tags.map(String).filter((tag) => scheduler.isLoaded(tag));
-      if (loaded.length > 0) {
-        if (!force) throw new ConflictError(`${loaded[0]} is loaded`, { fix: "Unload it first, or remove it with force." });
-        await scheduler.unload({ models: loaded });
-      }
-      const removed = await store.remove(name, { force });
+      const removed = await removeModel(store, scheduler, name, force ?? false);
       return { untagged: removed.untagged, deleted: removed.deleted };
     },
 

@@ -35,14 +35,9 @@ export interface ModelToLoad {
   vllm?: { hfOverrides?: Record<string, unknown>; gpuMemoryUtilization?: number; maxModelLen?: number; tensorParallelSize?: number };
 }
 
-export interface EngineStatus {
-  name: EngineName;
-  /** DMR's words: `Running: <version>`, `Not Installed`, `Error: …`. */
-  state: "running" | "not-installed" | "error";
-  version?: string;
-  detail: string;
-  gpu?: { backend: string; devices: string[]; freeMemory?: number; totalMemory?: number };
-}
+import type { EngineStatus } from "../protocol/control";
+
+export type { EngineStatus };
 
 export interface RunnerDescription {
   contextSize: number;

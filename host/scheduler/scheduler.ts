@@ -14,6 +14,8 @@ export interface SchedulerOptions {
   queueLimit?: number;
   /** Bytes all loaded models may take together; defaults to the machine's RAM. */
   memoryBudget?: number;
+  /** How long an idle model stays loaded unless its own configuration says otherwise ("5m"). */
+  keepAlive?: string;
 }
 
 export interface LoadedModelStatus {
@@ -58,6 +60,7 @@ export class Scheduler {
   private readonly admitting = new Map<string, Promise<Slot>>();
   private readonly queueLimit: number;
   readonly memoryBudget: number;
+  private readonly keepAlive: string;
 
   constructor(
     private readonly engines: readonly Engine[],
@@ -66,6 +69,8 @@ export class Scheduler {
   ) {
     this.queueLimit = options.queueLimit ?? 32;
     this.memoryBudget = options.memoryBudget ?? os.totalmem();
+    this.keepAlive = options.keepAlive ?? DEFAULT_KEEP_ALIVE;
+    parseKeepAlive(this.keepAlive);
   }
 
   engineFor(model: ModelToLoad, forced?: EngineName): Engine {
@@ -102,7 +107,7 @@ export class Scheduler {
       slot = undefined;
     }
     slot ??= await this.admit(model, engine, fingerprint);
-    slot.keepAlive = model.keepAlive ?? DEFAULT_KEEP_ALIVE;
+    slot.keepAlive = model.keepAlive ?? this.keepAlive;
     const parallel = slot.loaded?.description.parallel ?? 1;
     if (slot.inUse >= parallel + this.queueLimit)
       throw new BusyError(`${model.name} is busy: ${slot.inUse} requests are running or waiting`, 1, {

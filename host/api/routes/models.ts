@@ -1,6 +1,6 @@
-import { ConflictError, UserError } from "../../errors";
+import { UserError } from "../../errors";
 import type { Scheduler } from "../../scheduler/scheduler";
-import { modelName } from "../../scheduler/store-model-source";
+import { removeModel } from "../../scheduler/remove-model";
 import type { ModelStore, StoredModel } from "../../store/store";
 import { type Router, sendJson } from "../router";
 
@@ -30,17 +30,6 @@ export function modelRoutes(router: Router, store: ModelStore, scheduler: Schedu
     sendJson(res, 200, modelJson(await store.get(params.name!)));
   });
   router.on("DELETE", "/models/{name+}", async ({ res, params, url }) => {
-    const force = url.searchParams.get("force") === "true";
-    const model = await store.get(params.name!);
-    // Dropping one of several names leaves the model in place, loaded or not.
-    const dropsOneName = model.tags.length > 1 && model.tags.some((tag) => tag.toString() === modelName(model, params.name!));
-    const loaded = dropsOneName ? [] : model.tags.map(String).filter((name) => scheduler.isLoaded(name));
-    if (loaded.length > 0) {
-      if (!force)
-        throw new ConflictError(`${loaded[0]} is loaded`, { fix: "Unload it first (lmr unload MODEL), or remove it with --force." });
-      await scheduler.unload({ models: loaded });
-    }
-    const removed = await store.remove(params.name!, { force });
-    sendJson(res, 200, removed);
+    sendJson(res, 200, await removeModel(store, scheduler, params.name!, url.searchParams.get("force") === "true"));
   });
 }

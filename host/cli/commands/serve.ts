@@ -26,6 +26,7 @@ export const serve = defineCommand({
     "vllm-bin": { type: "string" },
     "memory-budget": { type: "string" },
     "queue-limit": { type: "string" },
+    "keep-alive": { type: "string" },
     stdio: { type: "boolean" },
   },
   help: {
@@ -43,6 +44,7 @@ export const serve = defineCommand({
     "vllm-bin": "The vllm executable to launch (default: LMR_VLLM_BIN, else vllm on PATH)",
     "memory-budget": "Memory all loaded models may take, e.g. 16GiB (default: the machine's RAM; LMR_MEMORY_BUDGET)",
     "queue-limit": "Requests that may wait for a busy model before it answers 503 (default 32)",
+    "keep-alive": 'How long idle models stay loaded unless configured otherwise: "5m" (default), "0", "-1" (LMR_KEEP_ALIVE)',
     stdio: "Also serve the editor's control channel on stdin/stdout",
   },
   async run({ values }) {
@@ -51,6 +53,7 @@ export const serve = defineCommand({
     const budget = (values["memory-budget"] as string | undefined) ?? process.env.LMR_MEMORY_BUDGET;
     const host = await startHost({
       queueLimit: integerFlag("queue-limit", values["queue-limit"]),
+      keepAlive: (values["keep-alive"] as string | undefined) ?? process.env.LMR_KEEP_ALIVE,
       memoryBudget: budget === undefined ? undefined : parseByteSize(budget, "--memory-budget"),
       host: (values.host as string | undefined) ?? "127.0.0.1",
       port: integerFlag("port", values.port) ?? 12434,
