@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { APIError } from "openai";
 import { writeTinyModel, type TinyModel } from "../fixtures/model-tiny";
 import { startHost, type TestHost } from "../helpers/host";
-import { NAMES, packageModels } from "../helpers/models";
+import { NAMES, packageModels, startHostWithModels, type TestModels } from "../helpers/models";
 
 /** The name the remote server lists and answers to. */
 const REMOTE_MODEL = `${NAMES.chatml}:latest`;
@@ -108,27 +108,19 @@ describe("vLLM attached by URL (a second host on loopback plays the remote serve
 });
 
 describe("vLLM attached with an API key", () => {
-  let work: string;
-  let tiny: TinyModel;
   let remote: TestHost;
+  let models: TestModels;
 
   before(async () => {
-    work = await mkdtemp(path.join(tmpdir(), "lmr-vllm-key-"));
-    tiny = await writeTinyModel(work, { chatTemplate: "chatml" });
-    const store = path.join(work, "store");
-    await packageModels(store, { chatml: tiny });
-    remote = await startHost({ modelsPath: store, args: ["--api-key", API_KEY] });
+    ({ host: remote, models } = await startHostWithModels(["chatml"], { args: ["--api-key", API_KEY] }));
   });
-  after(async () => {
-    await remote?.stop();
-    await rm(work, { recursive: true, force: true });
-  });
+  after(() => remote?.stop());
 
   it("sends the key with every request, and reports the remote down without it", async () => {
     const keyed = await startHost({ args: ["--vllm-url", remote.url, "--vllm-api-key", API_KEY] });
     try {
       assert.deepEqual((await listModels(keyed)).map((model) => model.id), [REMOTE_MODEL]);
-      assert.equal((await streamedChat(keyed, "/engines/vllm/v1")).deltas.join(""), tiny.expected.chatReply);
+      assert.equal((await streamedChat(keyed, "/engines/vllm/v1")).deltas.join(""), models.chatml.expected.chatReply);
       assert.match((await keyed.lmr(["status"])).stdout, /^vllm: Running: /m);
     } finally {
       await keyed.stop();
