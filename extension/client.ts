@@ -139,7 +139,7 @@ export class HostConnection implements vscode.Disposable {
 
   private async createClient(): Promise<LanguageClient> {
     const settings = readSettings();
-    const args = ["serve", "--stdio", "--port", String(settings.port === "auto" ? 0 : settings.port), "--gpu", settings.gpu];
+    const args = ["serve", "--stdio", "--port", String(settings.port === "auto" ? 0 : settings.port), "--gpu", settings.gpu, "--keep-alive", settings.keepAlive];
     if (settings.modelsPath) args.push("--models-path", settings.modelsPath);
     if (settings.threads > 0) args.push("--threads", String(settings.threads));
     if (settings.vllm.url) args.push("--vllm-url", settings.vllm.url);

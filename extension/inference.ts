@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { sseEvents } from "../host/protocol/sse";
+import { postJson } from "./host-api";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -23,8 +24,6 @@ const ChatChunkSchema = z.looseObject({
 
 const InfillAnswerSchema = z.looseObject({ content: z.string() });
 
-const ErrorBodySchema = z.object({ error: z.object({ message: z.string() }) });
-
 export async function streamChat(
   apiUrl: string,
   model: string,
@@ -32,7 +31,7 @@ export async function streamChat(
   signal: AbortSignal,
   onText: (text: string) => void,
 ): Promise<ChatAnswer> {
-  const response = await post(`${apiUrl}/engines/v1/chat/completions`, { model, messages, stream: true }, signal);
+  const response = await postJson(`${apiUrl}/engines/v1/chat/completions`, { model, messages, stream: true }, signal);
   let text = "";
   let tokensPerSecond: number | undefined;
   for await (const event of sseEvents(response)) {
@@ -58,7 +57,7 @@ export interface InfillRequest {
 }
 
 export async function infill(apiUrl: string, request: InfillRequest, signal: AbortSignal): Promise<string> {
-  const response = await post(
+  const response = await postJson(
     `${apiUrl}/infill`,
     {
       model: request.model,
@@ -72,13 +71,4 @@ export async function infill(apiUrl: string, request: InfillRequest, signal: Abo
     signal,
   );
   return InfillAnswerSchema.parse(await response.json()).content;
-}
-
-async function post(url: string, body: unknown, signal: AbortSignal): Promise<Response> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
-  if (!response.ok) {
-    const error = ErrorBodySchema.safeParse(await response.json().catch(() => undefined));
-    throw new Error(error.success ? error.data.error.message : `${url} answered ${response.status}`);
-  }
-  return response;
 }

@@ -16,12 +16,14 @@ import { hostSettingKeys } from "./settings";
 import { StatusBar } from "./status-bar";
 import { EnginesView } from "./views/engines";
 import { ModelsView } from "./views/models";
+import { QuantizationsView } from "./views/quantizations";
 
 /** What `activate` returns, for other extensions and the integration tests. */
 export interface ModelRunnerApi {
   host: HostConnection;
   models: ModelsView;
   engines: EnginesView;
+  quantizations: QuantizationsView;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ModelRunnerApi> {
@@ -32,6 +34,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ModelR
   const openChat = (model?: string) => void ChatPanel.show(context, host, onAnswer, model);
   const models = new ModelsView(host);
   const engines = new EnginesView(host);
+  const quantizations = new QuantizationsView(host);
   const completion = new InfillCompletionProvider(host);
   const chatModels = new LocalModelsProvider(host, onAnswer);
 
@@ -41,12 +44,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<ModelR
     statusBar,
     models,
     engines,
+    quantizations,
     completion,
     chatModels,
     vscode.window.registerTreeDataProvider("lmr.models", models),
     vscode.window.registerTreeDataProvider("lmr.engines", engines),
     InspectDocuments.register(host),
-    ...registerCommands({ extension: context, host, output, statusBar, openChat }),
+    ...registerCommands({ extension: context, host, output, statusBar, engines, quantizations, openChat }),
     vscode.lm.registerLanguageModelChatProvider(LM_VENDOR, chatModels),
     registerParticipant(host, onAnswer),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, completion),
@@ -61,5 +65,5 @@ export async function activate(context: vscode.ExtensionContext): Promise<ModelR
     statusBar.setState("stopped");
     showError(error);
   }
-  return { host, models, engines };
+  return { host, models, engines, quantizations };
 }

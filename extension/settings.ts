@@ -1,12 +1,14 @@
 /** The `lmr.*` settings, read through one schema so a hand-edited settings.json cannot hand the code a wrong type. */
 import * as vscode from "vscode";
 import { z } from "zod";
+import { KeepAliveSchema } from "../host/protocol/store";
 
 const SettingsSchema = z.object({
   port: z.union([z.literal("auto"), z.number().int().min(0).max(65535)]).catch("auto"),
   modelsPath: z.string().catch(""),
   threads: z.number().int().min(0).catch(0),
   gpu: z.enum(["auto", "cuda", "vulkan", "metal", "none"]).catch("auto"),
+  keepAlive: KeepAliveSchema.catch("5m"),
   chat: z.object({ model: z.string().catch("") }).catch({ model: "" }),
   completion: z
     .object({
@@ -31,6 +33,7 @@ export function readSettings(): Settings {
     modelsPath: get("modelsPath"),
     threads: get("threads"),
     gpu: get("gpu"),
+    keepAlive: get("keepAlive"),
     chat: { model: get("chat.model") },
     completion: {
       enabled: get("completion.enabled"),
@@ -46,7 +49,7 @@ export function readSettings(): Settings {
 }
 
 /** Settings the host reads at start; a change to one of them restarts it. */
-export const hostSettingKeys = ["lmr.port", "lmr.modelsPath", "lmr.threads", "lmr.gpu", "lmr.vllm.executable", "lmr.vllm.url"];
+export const hostSettingKeys = ["lmr.port", "lmr.modelsPath", "lmr.threads", "lmr.gpu", "lmr.keepAlive", "lmr.vllm.executable", "lmr.vllm.url"];
 
 export async function updateSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration("lmr").update(key, value, vscode.ConfigurationTarget.Global);

@@ -25,24 +25,6 @@ export function showLogs({ output }: CommandContext): void {
   output.show();
 }
 
-/**
- * `lmr.installRunner`: llama.cpp ships with the extension (node-llama-cpp's binaries), so there is nothing to install
- * for it; vLLM is a Python package the host launches or a server it attaches to, chosen in the settings.
- */
-export async function installRunner({ host }: CommandContext): Promise<void> {
-  const engines = (await host.hostStatus(true)).engines;
-  const vllm = engines.find((engine) => engine.name === "vllm");
-  const choice = await vscode.window.showInformationMessage(
-    `llama.cpp comes with Model Runner and is ${engines.find((engine) => engine.name === "llama.cpp")?.state ?? "absent"}. ` +
-      `vLLM is ${vllm?.state ?? "absent"}${vllm?.detail ? ` (${vllm.detail})` : ""}: install it with \`pip install vllm\` on a Linux machine with an NVIDIA GPU, ` +
-      "then set its executable, or attach to a running vLLM by URL.",
-    "Set vLLM Executable",
-    "Attach to a vLLM URL",
-  );
-  if (choice === "Set vLLM Executable") await vscode.commands.executeCommand("workbench.action.openSettings", "lmr.vllm.executable");
-  if (choice === "Attach to a vLLM URL") await vscode.commands.executeCommand("workbench.action.openSettings", "lmr.vllm.url");
-}
-
 /** `lmr.restartHost`: also how settings the host reads at start take effect. */
 export async function restartHost({ host, statusBar }: CommandContext): Promise<void> {
   statusBar.setState("starting");

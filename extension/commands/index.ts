@@ -4,10 +4,12 @@ import { configure } from "./configure";
 import type { CommandContext } from "./context";
 import * as hostCommands from "./host";
 import { inspect } from "./inspect";
+import { installRunner, reinstallRunner } from "./install-runner";
 import { namedModel } from "./model-argument";
 import * as modelCommands from "./models";
 import { packageModel } from "./package";
 import { pull } from "./pull";
+import { showQuantizations } from "./quantizations";
 
 type Handler = (context: CommandContext, ...args: unknown[]) => unknown;
 
@@ -22,11 +24,13 @@ const commands: Record<string, Handler> = {
   "lmr.tag": modelCommands.tag,
   "lmr.remove": modelCommands.remove,
   "lmr.inspect": inspect,
+  "lmr.showQuantizations": showQuantizations,
   "lmr.status": hostCommands.status,
   "lmr.showLogs": hostCommands.showLogs,
   "lmr.unload": modelCommands.unload,
   "lmr.unloadAll": modelCommands.unloadAll,
-  "lmr.installRunner": hostCommands.installRunner,
+  "lmr.installRunner": installRunner,
+  "lmr.reinstallRunner": reinstallRunner,
   "lmr.restartHost": hostCommands.restartHost,
   "lmr.setVllmApiKey": hostCommands.setVllmApiKey,
   "lmr.selectChatModel": hostCommands.selectChatModel,

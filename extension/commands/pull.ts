@@ -1,11 +1,17 @@
 import * as vscode from "vscode";
 import { ModelReference } from "../../host/store/reference";
+import { QuantizationItem } from "../views/quantizations";
 import type { CommandContext } from "./context";
 
-/** `lmr.pull [reference]`: a registry or Hugging Face model into the store, under a cancellable progress notification. */
+/**
+ * `lmr.pull [reference]`: a registry or Hugging Face model into the store, under a cancellable progress notification;
+ * from the Quantizations view, the row's quantization.
+ */
 export async function pull({ host }: CommandContext, reference?: unknown): Promise<string | undefined> {
   const name =
-    typeof reference === "string" && reference
+    reference instanceof QuantizationItem
+      ? reference.quantization.reference
+      : typeof reference === "string" && reference
       ? reference
       : await vscode.window.showInputBox({
           title: "Model Runner: Pull",

@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
 import type { EngineStatus, LoadedModel } from "../../host/protocol/control";
+import { formatBytes } from "../../host/registry/transfer-progress";
 import type { HostConnection } from "../client";
 import { showError } from "../host-error";
 
@@ -20,7 +21,7 @@ export class EngineItem extends vscode.TreeItem {
     this.description = [
       engine.state === "running" ? engine.version : engine.state === "not-installed" ? "not installed" : "error",
       gpu && (gpu.backend === "cpu" ? "CPU" : gpu.backend),
-      gpu?.freeMemory !== undefined && `${formatGigabytes(gpu.freeMemory)} free`,
+      gpu?.freeMemory !== undefined && `${formatBytes(gpu.freeMemory)} free`,
     ]
       .filter(Boolean)
       .join(" · ");
@@ -79,8 +80,4 @@ export class EnginesView implements vscode.TreeDataProvider<Item>, vscode.Dispos
     this.changed.dispose();
     for (const subscription of this.subscriptions) subscription.dispose();
   }
-}
-
-function formatGigabytes(bytes: number): string {
-  return `${(bytes / 1e9).toFixed(1)} GB`;
 }

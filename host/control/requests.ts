@@ -13,9 +13,11 @@ import { log } from "../log";
 import { type ControlRequestName, ControlRequests, type ControlResult, type LoadedModel } from "../protocol/control";
 import { pullModel } from "../registry/pull";
 import { pushModel } from "../registry/push";
+import { defaultContextSize, listQuantizations } from "../registry/quants";
 import type { LoadedModelStatus } from "../scheduler/scheduler";
 import { packageGguf, packageSafetensors } from "../store/package";
 import { ModelReference } from "../store/reference";
+import { freeMemory } from "./free-memory";
 import { transferReport } from "./transfer-report";
 
 export interface RequestContext {
@@ -33,6 +35,7 @@ export type RequestHandlers = {
 export function requestHandlers(host: Host): RequestHandlers {
   const { store, scheduler, engines } = host;
   const catalog = new StoreCatalog(store, scheduler, engines);
+  const free = freeMemory(engines);
 
   return {
     async status() {
@@ -154,6 +157,18 @@ export function requestHandlers(host: Host): RequestHandlers {
 
     async logs() {
       return [...log.recent()];
+    },
+
+    async quants({ reference, contextSize }, { signal }) {
+      const local = contextSize === undefined ? await store.resolve(reference) : undefined;
+      const context = contextSize ?? (local && (await store.configuration(local.id)).contextSize) ?? defaultContextSize;
+      const [quantizations, memory] = await Promise.all([listQuantizations(reference, { contextSize: context, signal }), free()]);
+      return {
+        reference: ModelReference.parse(reference).name,
+        contextSize: context,
+        free: memory,
+        quantizations: quantizations.map(({ contextSize: _context, ...quantization }) => ({ ...quantization, fits: quantization.memory.total <= memory.bytes })),
+      };
     },
   };
 }

@@ -86,6 +86,35 @@ export const LogLineSchema = z.object({
   message: z.string(),
 });
 
+/** What llama.cpp needs to run a model at a context size, known from its GGUF header before downloading. */
+const MemoryEstimateSchema = z.object({ weights: z.number(), kvCache: z.number(), compute: z.number(), total: z.number() });
+
+/** One quantization a repository offers, as `lmr quants` lists it. */
+export const QuantizationSchema = z.object({
+  /** What to pull it by. */
+  reference: z.string(),
+  tag: z.string(),
+  quantization: z.string(),
+  bitsPerWeight: z.number(),
+  parameters: z.string(),
+  /** Bytes to download. */
+  size: z.number(),
+  memory: MemoryEstimateSchema,
+  /** Its memory at the context size fits the free memory. */
+  fits: z.boolean(),
+});
+export type Quantization = z.infer<typeof QuantizationSchema>;
+
+export const QuantizationListSchema = z.object({
+  reference: z.string(),
+  /** Tokens of context the memory is estimated for. */
+  contextSize: z.number(),
+  /** What a model can use here: the GPU's free VRAM when llama.cpp runs on one, else free RAM. */
+  free: z.object({ bytes: z.number(), kind: z.enum(["VRAM", "RAM"]) }),
+  quantizations: z.array(QuantizationSchema),
+});
+export type QuantizationList = z.infer<typeof QuantizationListSchema>;
+
 function request<Params extends z.ZodType, Result extends z.ZodType>(method: string, params: Params, result: Result) {
   return { method, params, result };
 }
@@ -137,6 +166,16 @@ export const ControlRequests = {
     z.object({ unloaded: z.number() }),
   ),
   logs: request("lmr/logs", EmptySchema, z.array(LogLineSchema)),
+  /**
+   * Every quantization of the reference's repository, read from the registry without downloading the weights.
+   * Memory is estimated at `contextSize`, else at the context configured for the model when it is local, else
+   * at Docker Model Runner's default.
+   */
+  quants: request(
+    "lmr/quants",
+    z.object({ reference: ModelNameSchema, contextSize: z.number().int().min(16).optional() }),
+    QuantizationListSchema,
+  ),
 };
 export type ControlRequestName = keyof typeof ControlRequests;
 export type ControlParams<Name extends ControlRequestName> = z.input<(typeof ControlRequests)[Name]["params"]>;

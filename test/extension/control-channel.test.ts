@@ -134,6 +134,25 @@ describe("control channel", () => {
     assert.deepEqual((await call("inspect", { model: modelRef })).configuration, { contextSize: 2048, keepAlive: "10m" });
   });
 
+  it("lists the repository's quantizations at the model's configured context, and whether each fits here", async () => {
+    const listed = await call("quants", { reference: modelRef });
+    assert.equal(listed.reference, modelRef.replace(/:Q8_0$/, ""));
+    // The local copy is configured for 2048 tokens; nothing was downloaded to learn the rest.
+    assert.equal(listed.contextSize, 2048);
+    assert.ok(listed.free.bytes > 0);
+    const [only, ...others] = listed.quantizations;
+    assert.deepEqual(others, []);
+    assert.equal(only?.reference, modelRef);
+    assert.equal(only?.quantization, "Q8_0");
+    assert.ok(only.bitsPerWeight >= 8.5 && only.bitsPerWeight < 8.6, `${only.bitsPerWeight} bits per weight`);
+    // One layer of 4 KV heads of 64 dimensions, keys and values in F16.
+    assert.equal(only.memory.kvCache, 2048 * 4 * (64 + 64) * 2);
+    assert.equal(only.fits, true);
+
+    const wider = await call("quants", { reference: modelRef, contextSize: 8192 });
+    assert.equal(wider.quantizations[0]?.memory.kvCache, 8192 * 4 * (64 + 64) * 2);
+  });
+
   it("answers a bad request with the error's type and its fix", async () => {
     const missing = await failure(call("inspect", { model: "ai/nothing-here" }));
     assert.equal(missing.data?.type, "not_found_error");

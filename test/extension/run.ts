@@ -7,16 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { runTests } from "@vscode/test-electron";
-import { buildExtension, buildExtensionTests } from "../../scripts/vscode/build-extension.mjs";
+import { buildExtensionTests } from "../../scripts/vscode/build-extension.mjs";
 import { repoRoot } from "../../scripts/vscode/code-server.mjs";
 import { startExtensionFixture } from "./fixture";
-import { stageExtension } from "./staged-extension";
 
 const suiteDir = join(repoRoot, ".vscode-test/suite");
 await promisify(execFile)(process.execPath, ["scripts/build.mjs"], { cwd: repoRoot });
-await buildExtension();
 await buildExtensionTests(suiteDir);
-const extension = await stageExtension();
 const fixture = await startExtensionFixture();
 
 const profile = await mkdtemp(join(tmpdir(), "lmr-extension-tests-"));
@@ -25,7 +22,7 @@ try {
   await runTests({
     vscodeExecutablePath:
       process.env.LMR_TEST_VSCODE === "desktop" ? undefined : join(repoRoot, "scripts/vscode/code-server-test"),
-    extensionDevelopmentPath: extension,
+    extensionDevelopmentPath: repoRoot,
     extensionTestsPath: join(suiteDir, "index.cjs"),
     extensionTestsEnv: fixture.env,
     launchArgs: [fixture.workspace, `--user-data-dir=${join(profile, "user-data")}`, `--extensions-dir=${join(profile, "extensions")}`],
