@@ -2,6 +2,7 @@ import os from "node:os";
 import { BusyError, NotFoundError, UserError } from "../errors";
 import { log } from "../log";
 import type { Engine, EngineName, ModelToLoad, Runner } from "../engines/engine";
+import { ModelReference } from "../store/reference";
 import { DEFAULT_KEEP_ALIVE, parseKeepAlive } from "./keep-alive";
 
 /** Where the scheduler learns what a name means and which configuration is in force for it. */
@@ -164,20 +165,21 @@ export class Scheduler {
   }
 
   runnerOf(name: string): Runner | undefined {
-    return this.slots.get(name)?.loaded;
+    return this.slots.get(canonicalName(name))?.loaded;
   }
 
   /** Unloads the named models (all when none are named); returns how many were unloaded. */
   async unload(filter: { models?: string[]; engine?: EngineName } = {}): Promise<number> {
+    const names = filter.models?.map(canonicalName);
     const chosen = [...this.slots.values()].filter(
-      (slot) => (!filter.models?.length || filter.models.includes(slot.model.name)) && (!filter.engine || slot.engine.name === filter.engine),
+      (slot) => (!names?.length || names.includes(slot.model.name)) && (!filter.engine || slot.engine.name === filter.engine),
     );
     await Promise.all(chosen.map((slot) => this.retire(slot, true)));
     return chosen.length;
   }
 
   isLoaded(name: string): boolean {
-    return this.slots.has(name);
+    return this.slots.has(canonicalName(name));
   }
 
   private admit(model: ModelToLoad, engine: Engine, fingerprint: string): Promise<Slot> {
@@ -279,5 +281,15 @@ export class Scheduler {
   async shutdown(): Promise<void> {
     await this.unload();
     for (const engine of this.engines) engine.dispose?.();
+  }
+}
+
+/** Slots are keyed by the full name (`ai/smollm2:latest`); users type the short one (`ai/smollm2`). */
+function canonicalName(name: string): string {
+  try {
+    return ModelReference.parse(name).toString();
+  } catch {
+    // Not a reference (an attached upstream's own model name): kept as it is.
+    return name;
   }
 }

@@ -8,7 +8,7 @@ import { type Router, sendJson } from "../router";
 export function engineRoutes(router: Router, store: ModelStore, scheduler: Scheduler, engines: readonly Engine[]): void {
   router.on("GET", "/engines/status", async ({ res }) => {
     const statuses = await Promise.all(engines.map((engine) => engine.status()));
-    sendJson(res, 200, Object.fromEntries(statuses.map((s) => [s.name, { ...s, text: s.state === "running" ? `Running: ${s.version}` : s.state === "not-installed" ? "Not Installed" : `Error: ${s.detail}` }])));
+    sendJson(res, 200, Object.fromEntries(statuses.map((s) => [s.name, { ...s, text: s.state === "running" ? `Running: ${s.version}` : s.state === "not-installed" ? `Not Installed: ${s.detail}` : `Error: ${s.detail}` }])));
   });
   router.on("GET", "/engines/ps", ({ res }) => {
     const entries: PsEntry[] = scheduler.status().map((slot) => ({
