@@ -1,4 +1,4 @@
-import { LlamaCompletion } from "node-llama-cpp";
+import { LlamaCompletion, type LlamaCompletionGenerationOptions, type LlamaCompletionResponse, type LlamaContextSequence } from "node-llama-cpp";
 import { UserError } from "../../../errors";
 import type { CompletionRequest, InfillRequest } from "../../../protocol/openai";
 import type { RunnerResult } from "../../../protocol/runner";
@@ -21,22 +21,11 @@ export async function textCompletion(loaded: LoadedModel, body: CompletionReques
   const prompt = loaded.model.tokenize(promptText, false);
   if (loaded.model.tokens.bos != null && loaded.model.fileInfo.metadata.tokenizer?.ggml?.add_bos_token !== false)
     prompt.unshift(loaded.model.tokens.bos);
-  return generate(loaded, prompt, body.max_tokens, async (sequence, maxTokens, onToken) => {
-    const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
-    try {
-      const { response, metadata } = await completion.generateCompletionWithMeta(prompt, {
-        ...samplingOptions(loaded.model, body),
-        maxTokens,
-        signal,
-        stopOnAbortSignal: true,
-        onToken,
-        onTextChunk: emit,
-      });
-      return { text: response, toolCalls: [], ...finish(metadata.stopReason) };
-    } finally {
-      completion.dispose({ disposeSequence: false });
-    }
-  });
+  return generate(loaded, prompt, body.max_tokens, (sequence, maxTokens, onToken) =>
+    complete(sequence, { ...samplingOptions(loaded.model, body), maxTokens, signal, stopOnAbortSignal: true, onToken, onTextChunk: emit }, (completion, options) =>
+      completion.generateCompletionWithMeta(prompt, options),
+    ),
+  );
 }
 
 export async function infill(loaded: LoadedModel, body: InfillRequest, emit: Emit, signal: AbortSignal): Promise<RunnerResult> {
@@ -69,20 +58,24 @@ async function fillInTheMiddle(
   // The prefix-suffix-middle order node-llama-cpp evaluates; used to fit the context and to find a
   // sequence that already holds this file's prefix.
   const prompt = [tokens.prefix, ...prefixTokens, tokens.suffix, ...suffixTokens, tokens.middle];
-  return generate(loaded, prompt, requestedMaxTokens, async (sequence, maxTokens, onToken) => {
-    const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
-    try {
-      const { response, metadata } = await completion.generateInfillCompletionWithMeta(prefixTokens, suffixTokens, {
-        ...samplingOptions(loaded.model, sampling),
-        maxTokens,
-        signal,
-        stopOnAbortSignal: true,
-        onToken,
-        onTextChunk: emit,
-      });
-      return { text: response, toolCalls: [], ...finish(metadata.stopReason) };
-    } finally {
-      completion.dispose({ disposeSequence: false });
-    }
-  });
+  return generate(loaded, prompt, requestedMaxTokens, (sequence, maxTokens, onToken) =>
+    complete(sequence, { ...samplingOptions(loaded.model, sampling), maxTokens, signal, stopOnAbortSignal: true, onToken, onTextChunk: emit }, (completion, options) =>
+      completion.generateInfillCompletionWithMeta(prefixTokens, suffixTokens, options),
+    ),
+  );
+}
+
+/** Runs one generation on a borrowed sequence, which stays with the pool afterwards. */
+async function complete(
+  sequence: LlamaContextSequence,
+  options: LlamaCompletionGenerationOptions,
+  run: (completion: LlamaCompletion, options: LlamaCompletionGenerationOptions) => Promise<LlamaCompletionResponse>,
+) {
+  const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+  try {
+    const { response, metadata } = await run(completion, options);
+    return { text: response, toolCalls: [], ...finish(metadata.stopReason) };
+  } finally {
+    completion.dispose({ disposeSequence: false });
+  }
 }
