@@ -14,3 +14,4 @@ export function startCodeServer(options: {
   env?: NodeJS.ProcessEnv;
   log: (line: string) => void;
 }): Promise<CodeServer>;
+export function installExtension(vsix: string, profile: { userDataDir: string; extensionsDir: string }): Promise<void>;

@@ -42,6 +42,23 @@ function assertInstalled() {
 }
 
 /**
+ * Installs a .vsix into a profile as a user's `code-server --install-extension` does: a real installed extension,
+ * not one loaded from a development folder.
+ */
+export async function installExtension(vsix, { userDataDir, extensionsDir }) {
+  assertInstalled();
+  await new Promise((resolveInstall, reject) => {
+    const child = spawn(node24, [entry, "--install-extension", vsix, "--force", "--user-data-dir", userDataDir, "--extensions-dir", extensionsDir], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    for (const stream of [child.stdout, child.stderr]) stream.setEncoding("utf8").on("data", (text) => (output += text));
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolveInstall() : reject(new Error(`code-server --install-extension ${vsix} exited with ${code}:\n${output}`))));
+  });
+}
+
+/**
  * Starts code-server on 127.0.0.1 with a private profile and resolves once it listens (types: code-server.d.mts).
  * `vscodeOptions` are VS Code server flags code-server does not model (`enable-smoke-test-driver`).
  */
