@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import type { EngineStatus, LoadedModel } from "../../host/protocol/control";
-import { formatBytes } from "../../host/registry/transfer-progress";
+import { formatBytes } from "../../host/format-bytes";
 import type { HostConnection } from "../client";
 import { showError } from "../host-error";
 

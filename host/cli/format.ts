@@ -6,17 +6,6 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join("\n");
 }
 
-export function bytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 2)} ${units[unit]}`;
-}
-
 export function ago(date: Date | string | number): string {
   const seconds = Math.max(0, Math.round((Date.now() - new Date(date).getTime()) / 1000));
   if (seconds < 60) return `${seconds} seconds ago`;

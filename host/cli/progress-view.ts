@@ -1,6 +1,7 @@
 import { progressLineSchema, type ProgressLine } from "../protocol/progress";
 import { UpstreamError } from "../errors";
-import { bytes } from "./format";
+
+import { formatBytes } from "../format-bytes";
 
 /** Draws progress lines as they come from a transfer running in this process. */
 export function progressPrinter(out: NodeJS.WriteStream): (line: ProgressLine) => void {
@@ -66,7 +67,7 @@ class TerminalView {
       const speed = seconds > 0 ? layer.current / seconds : 0;
       const eta = speed > 0 && fraction < 1 ? `${Math.ceil((layer.size - layer.current) / speed)}s left` : fraction >= 1 ? "done" : "";
       const bar = "█".repeat(Math.round(fraction * width)).padEnd(width, "░");
-      this.out.write(`\x1b[2K${id.slice(7, 19)} ${bar} ${bytes(layer.current)}/${bytes(layer.size)} ${bytes(speed)}/s ${eta}\n`);
+      this.out.write(`\x1b[2K${id.slice(7, 19)} ${bar} ${formatBytes(layer.current)}/${formatBytes(layer.size)} ${formatBytes(speed)}/s ${eta}\n`);
     }
     this.drawn = this.layers.size;
   }
@@ -82,7 +83,7 @@ class PlainView {
     if (line.type !== "progress" || !line.layer) return void this.out.write(`${line.message}\n`);
     if (line.layer.current >= line.layer.size && !this.done.has(line.layer.id)) {
       this.done.add(line.layer.id);
-      this.out.write(`${line.layer.id.slice(7, 19)}: ${bytes(line.layer.size)} done\n`);
+      this.out.write(`${line.layer.id.slice(7, 19)}: ${formatBytes(line.layer.size)} done\n`);
     }
   }
 }

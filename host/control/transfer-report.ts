@@ -1,6 +1,6 @@
 import type { WorkDoneProgressReporter } from "vscode-languageserver/node";
 import type { ProgressListener } from "../protocol/progress";
-import { formatBytes } from "../registry/transfer-progress";
+import { formatBytes } from "../format-bytes";
 
 /**
  * Shows a pull's or push's progress lines as LSP work done progress: a percentage and "12.4 MB of 80.0 MB,

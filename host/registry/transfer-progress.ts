@@ -1,4 +1,5 @@
 import type { ProgressListener } from "../protocol/progress";
+import { formatBytes } from "../format-bytes";
 
 /** Report a layer again once it moved this far, so a multi-gigabyte pull yields a few thousand lines, not millions. */
 const reportEvery = 1024 * 1024;
@@ -49,15 +50,4 @@ export class TransferProgress {
   warning(message: string): void {
     this.listener?.({ type: "warning", message });
   }
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(2)} ${units[unit]}`;
 }

@@ -7,6 +7,7 @@ import { formatParameterCount, parameterCount, quantizationOf } from "../gguf/qu
 import type { GgufHeader, GgufValue } from "../gguf/types";
 import type { ModelConfig } from "../protocol/store";
 import type { SafetensorsHeader } from "./safetensors";
+import { formatBytes } from "../format-bytes";
 
 /** DMR leaves out metadata arrays longer than this (vocabularies, merges), which would bloat the config. */
 const MAX_METADATA_ARRAY = 50;
@@ -20,7 +21,7 @@ export function ggufModelConfig(headers: readonly GgufHeader[], fileBytes: numbe
     quantization: quantizationOf(first),
     parameters: formatParameterCount(parameterCount(headers.flatMap((header) => header.tensors))),
     architecture: typeof architecture === "string" ? architecture : "",
-    size: formatModelSize(fileBytes),
+    size: formatBytes(fileBytes),
     gguf: metadataStrings(first.metadata),
     ...(contextSize === undefined ? {} : { context_size: contextSize }),
   };
@@ -45,22 +46,10 @@ export function safetensorsModelConfig(headers: readonly SafetensorsHeader[], hf
     quantization: dtypes.size === 0 ? "unknown" : dtypes.size === 1 ? [...dtypes][0] : "mixed",
     parameters: formatParameterCount(tensors.reduce((total, tensor) => total + tensor.shape.reduce((product, dim) => product * dim, 1), 0)),
     architecture: hfConfig?.architectures?.[0] ?? hfConfig?.model_type ?? "",
-    size: formatModelSize(fileBytes),
+    size: formatBytes(fileBytes),
     safetensors: { ...Object.assign({}, ...headers.map((header) => header.metadata)), tensor_count: String(tensors.length) },
     ...(contextSize === undefined ? {} : { context_size: contextSize }),
   };
-}
-
-/** Binary units with two decimals, as DMR's GGUF parser prints sizes: "256.35 MiB". */
-function formatModelSize(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(2)} ${units[unit]}`;
 }
 
 /** DMR's config keeps GGUF metadata as strings (a Go `map[string]string`), arrays joined by ", ". */

@@ -109,7 +109,7 @@ describe("control channel", () => {
     assert.equal(reports.at(-1)?.kind, "end");
     const last = reports.filter((report): report is WorkDoneProgressReport => report.kind === "report").at(-1);
     assert.equal(last?.percentage, 100);
-    assert.match(last?.message ?? "", /^3\.\d+ MB of 3\.\d+ MB/);
+    assert.match(last?.message ?? "", /^3\.\d+ MiB of 3\.\d+ MiB/);
 
     await waitFor(() => notifications.includes(ControlNotifications.storeChanged), "the store change is announced");
     const [model] = await call("models", {});

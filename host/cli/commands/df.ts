@@ -1,5 +1,6 @@
 import { defineCommand } from "../command";
-import { bytes, table } from "../format";
+import { table } from "../format";
+import { formatBytes } from "../../format-bytes";
 import { HostClient } from "../host-client";
 import type { DiskUsage } from "../../store/store";
 
@@ -12,6 +13,6 @@ export const df = defineCommand({
   async run({ values }) {
     const usage = await new HostClient().json<DiskUsage>("GET", "/engines/df");
     if (values.json) return void console.log(JSON.stringify(usage, null, 2));
-    console.log(table(["TYPE", "SIZE"], [["Models", bytes(usage.models)], ["Incomplete downloads", bytes(usage.incomplete)], ["Total", bytes(usage.total)]]));
+    console.log(table(["TYPE", "SIZE"], [["Models", formatBytes(usage.models)], ["Incomplete downloads", formatBytes(usage.incomplete)], ["Total", formatBytes(usage.total)]]));
   },
 });

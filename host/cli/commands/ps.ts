@@ -1,5 +1,6 @@
 import { defineCommand } from "../command";
-import { ago, bytes, table } from "../format";
+import { ago, table } from "../format";
+import { formatBytes } from "../../format-bytes";
 import { HostClient } from "../host-client";
 import type { PsEntry } from "../../protocol/dmr";
 
@@ -17,7 +18,7 @@ export const ps = defineCommand({
       e.backend_name,
       e.loading ? "loading" : e.in_use ? "in use" : "idle",
       e.context_size ? String(e.context_size) : "",
-      e.memory ? bytes(e.memory.ram + e.memory.vram) : "",
+      e.memory ? formatBytes(e.memory.ram + e.memory.vram) : "",
       e.keep_alive,
       ago(e.last_used),
     ]);

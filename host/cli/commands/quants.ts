@@ -1,5 +1,6 @@
 import { defineCommand, integerFlag } from "../command";
-import { bytes, table } from "../format";
+import { table } from "../format";
+import { formatBytes } from "../../format-bytes";
 import { HostClient } from "../host-client";
 import { UserError } from "../../errors";
 import type { QuantizationInfo } from "../../registry/quants";
@@ -22,8 +23,8 @@ export const quants = defineCommand({
     if (rows.length === 0) return void console.log(`${ref} has no GGUF quantizations.`);
     console.log(
       table(
-        ["MODEL", "QUANTIZATION", "BITS/WEIGHT", "PARAMETERS", "SIZE", `MEMORY @ ${rows[0]!.contextSize}`, `FITS (${bytes(rows[0]!.free)} ${rows[0]!.freeKind} free)`],
-        rows.map((r) => [r.reference, r.quantization, r.bitsPerWeight.toFixed(2), r.parameters, bytes(r.size), bytes(r.memory.total), r.fits ? "yes" : "no"]),
+        ["MODEL", "QUANTIZATION", "BITS/WEIGHT", "PARAMETERS", "SIZE", `MEMORY @ ${rows[0]!.contextSize}`, `FITS (${formatBytes(rows[0]!.free)} ${rows[0]!.freeKind} free)`],
+        rows.map((r) => [r.reference, r.quantization, r.bitsPerWeight.toFixed(2), r.parameters, formatBytes(r.size), formatBytes(r.memory.total), r.fits ? "yes" : "no"]),
       ),
     );
   },

@@ -1,7 +1,8 @@
 import { defineCommand } from "../command";
 import { HostClient } from "../host-client";
 import type { EngineStatus } from "../../engines/engine";
-import { bytes } from "../format";
+
+import { formatBytes } from "../../format-bytes";
 
 export const status = defineCommand({
   name: "status",
@@ -16,7 +17,7 @@ export const status = defineCommand({
     console.log(`Local Model Runner is running at ${client.base.origin}`);
     for (const engine of Object.values(engines)) {
       const gpu = engine.gpu
-        ? `, GPU: ${engine.gpu.backend === "cpu" ? "none (CPU)" : `${engine.gpu.backend}${engine.gpu.devices.length ? ` (${engine.gpu.devices.join(", ")})` : ""}`}${engine.gpu.freeMemory !== undefined ? `, ${bytes(engine.gpu.freeMemory)} free` : ""}`
+        ? `, GPU: ${engine.gpu.backend === "cpu" ? "none (CPU)" : `${engine.gpu.backend}${engine.gpu.devices.length ? ` (${engine.gpu.devices.join(", ")})` : ""}`}${engine.gpu.freeMemory !== undefined ? `, ${formatBytes(engine.gpu.freeMemory)} free` : ""}`
         : "";
       console.log(`${engine.name}: ${engine.text}${gpu}`);
     }
