@@ -109,6 +109,8 @@ describe("the lmr command line", () => {
     const status = await host.lmr(["status"]);
     assert.match(status.stdout, /^llama\.cpp: Running: \S+, GPU: /m);
     assert.match(status.stdout, /^vllm: /m);
+    const logs = await host.lmr(["logs"]);
+    assert.match(logs.stdout, /INFO  \[scheduler\] loading test\/chatml:latest on llama\.cpp/);
   });
 
   it("benchmarks a model at each concurrency level", async () => {
