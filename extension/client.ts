@@ -75,6 +75,11 @@ export class HostConnection implements vscode.Disposable {
     if (client?.needsStop()) await client.stop();
   }
 
+  /** Started and answering; until then (and while restarting) views show nothing and reload on `onReady`. */
+  get running(): boolean {
+    return this.status !== undefined;
+  }
+
   /** The host's state as of its last start; `refresh` asks again (engines change, the address does not). */
   async hostStatus(refresh = false): Promise<HostStatus> {
     if (!this.status) throw new Error("The Model Runner host is not running.");

@@ -25,6 +25,7 @@ export class LocalModelsProvider implements vscode.LanguageModelChatProvider, vs
   }
 
   async provideLanguageModelChatInformation(): Promise<vscode.LanguageModelChatInformation[]> {
+    if (!this.host.running) return [];
     const models = await this.host.request("models", {});
     return models.map((model) => ({
       id: model.name,

@@ -16,7 +16,8 @@ export class EngineItem extends vscode.TreeItem {
     readonly loaded: LoadedModel[],
   ) {
     super(engine.name, loaded.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    this.id = `engine:${engine.name}`;
+    // The tree keeps an item's expansion by id; a new id when models appear lets them show expanded.
+    this.id = `engine:${engine.name}:${loaded.length > 0 ? "loaded" : "idle"}`;
     const gpu = engine.gpu;
     this.description = [
       engine.state === "running" ? engine.version : engine.state === "not-installed" ? "not installed" : "error",
@@ -66,7 +67,7 @@ export class EnginesView implements vscode.TreeDataProvider<Item>, vscode.Dispos
 
   async getChildren(item?: Item): Promise<Item[]> {
     if (item instanceof EngineItem) return item.loaded.map((loaded) => new LoadedModelItem(loaded));
-    if (item) return [];
+    if (item || !this.host.running) return [];
     try {
       const [status, loaded] = await Promise.all([this.host.hostStatus(true), this.host.request("ps", {})]);
       return status.engines.map((engine) => new EngineItem(engine, loaded.filter((model) => model.engine === engine.name)));

@@ -47,7 +47,7 @@ export class ModelsView implements vscode.TreeDataProvider<ModelItem>, vscode.Di
   }
 
   async getChildren(item?: ModelItem): Promise<ModelItem[]> {
-    if (item) return [];
+    if (item || !this.host.running) return [];
     try {
       return (await this.host.request("models", {})).map((model) => new ModelItem(model));
     } catch (error) {

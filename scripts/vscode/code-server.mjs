@@ -27,6 +27,8 @@ const userSettings = {
   "telemetry.telemetryLevel": "off",
   "workbench.startupEditor": "none",
   "workbench.tips.enabled": false,
+  // The editor's own chat view would open beside every workbench; Model Runner's chat is a panel of its own.
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
   "extensions.autoCheckUpdates": false,
   "extensions.autoUpdate": false,
   "update.mode": "none",

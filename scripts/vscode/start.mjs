@@ -1,24 +1,24 @@
-// `npm start`: builds the host and the extension, starts the test VS Code (code-server) on 127.0.0.1 with the
-// extension loaded from this checkout, and prints the URL to open. Ctrl+C stops it.
+// `npm start [-- --binaries cpu]`: builds the extension's .vsix for this platform (package.mjs takes the flags),
+// installs it into the test VS Code (code-server) as a user would, starts that on 127.0.0.1 with a profile kept in
+// .cache/code-server/profile, and prints the URL to open. LMR_VSCODE_PORT picks the port, LMR_VSCODE_FOLDER the
+// folder it opens. Ctrl+C stops it.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { buildExtension } from "./build-extension.mjs";
-import { repoRoot, startCodeServer } from "./code-server.mjs";
+import { installExtension, repoRoot, startCodeServer } from "./code-server.mjs";
 
 execFileSync("bash", [join(repoRoot, "scripts/vscode/install-code-server.sh")], { stdio: "inherit" });
-execFileSync(process.execPath, [join(repoRoot, "scripts/build.mjs")], { stdio: "inherit", cwd: repoRoot });
-await buildExtension();
+const vsix = join(repoRoot, ".cache/vsix/start.vsix");
+execFileSync(process.execPath, [join(repoRoot, "scripts/vscode/package.mjs"), ...process.argv.slice(2), "--out", vsix], {
+  stdio: "inherit",
+  cwd: repoRoot,
+});
 
 const profile = join(repoRoot, ".cache/code-server/profile");
-const server = await startCodeServer({
-  userDataDir: join(profile, "user-data"),
-  extensionsDir: join(profile, "extensions"),
-  port: Number(process.env.LMR_VSCODE_PORT ?? 0),
-  log: () => {},
-});
+const dirs = { userDataDir: join(profile, "user-data"), extensionsDir: join(profile, "extensions") };
+await installExtension(vsix, dirs);
+const server = await startCodeServer({ ...dirs, port: Number(process.env.LMR_VSCODE_PORT ?? 0), log: () => {} });
 const url = new URL(server.url);
 url.searchParams.set("folder", process.env.LMR_VSCODE_FOLDER ?? repoRoot);
-url.searchParams.set("payload", JSON.stringify([["extensionDevelopmentPath", `vscode-remote://${url.host}${repoRoot}`]]));
 console.log(`\nModel Runner in VS Code: ${url.href}\n(Ctrl+C stops it)`);
 
 await new Promise((resolve) => {

@@ -16,7 +16,7 @@ describe("quantizations", () => {
       ["Q8_0"],
     );
     // The tiny model keeps its weights in F32 whatever its tag says; it is small enough for any machine.
-    assert.match(String(rows[0]!.description), /^F32 · 32\.00 bits\/weight · [\d.]+ [kM]B · [\d.]+ [kM]B to run · fits$/);
+    assert.match(String(rows[0]!.description), /^F32 · 32\.00 bits\/weight · [\d.]+ [KM]iB · [\d.]+ [KM]iB to run · fits$/);
 
     const pulled = await vscode.commands.executeCommand<string>("lmr.pull", rows[0]);
     assert.equal(pulled, fixture.remoteModel);
