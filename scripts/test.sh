@@ -17,3 +17,5 @@ node --import tsx --test --test-concurrency=1 --test-reporter=spec \
 # The extension's suites run inside a real VS Code: code-server on Node 24, driven by chromium.
 bash scripts/vscode/install-code-server.sh
 node --import tsx test/extension/run.ts
+# The UI tests drive that VS Code as a person would, with the extension installed from its .vsix.
+node --import tsx --test --test-concurrency=1 --test-reporter=spec test/ui/*.test.ts

@@ -21,8 +21,10 @@ const url = new URL(server.url);
 url.searchParams.set("folder", process.env.LMR_VSCODE_FOLDER ?? repoRoot);
 console.log(`\nModel Runner in VS Code: ${url.href}\n(Ctrl+C stops it)`);
 
+// Ctrl+C under `npm start` reaches this process twice (from the terminal and forwarded by npm); the second must not
+// end it before code-server is stopped.
 await new Promise((resolve) => {
-  process.once("SIGINT", resolve);
-  process.once("SIGTERM", resolve);
+  process.on("SIGINT", resolve);
+  process.on("SIGTERM", resolve);
 });
 await server.stop();
