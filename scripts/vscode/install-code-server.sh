@@ -34,8 +34,10 @@ installed_version="$(cat "$code_server/package.json" 2>/dev/null | "$node_home/b
 if [[ "$installed_version" != "$CODE_SERVER_VERSION" ]]; then
   mkdir -p "$cache/app"
   # code-server's postinstall checks the Node major and runs npm again inside its bundled VS Code, whose native
-  # modules must build against the Node that will load them; the env carries that to the nested installs.
-  PATH="$node_home/bin:$PATH" \
+  # modules must build against the Node that will load them; the env carries that to the nested installs. Under
+  # `npm test` the outer npm's user agent (naming Node 20) would be inherited, and it is what that check reads.
+  env -u npm_config_user_agent \
+    PATH="$node_home/bin:$PATH" \
     npm_config_nodedir="$node_home" \
     npm_config_dangerously_allow_all_scripts=true \
     npm install --prefix "$cache/app" --no-audit --no-fund --no-save "code-server@$CODE_SERVER_VERSION"
