@@ -3,7 +3,6 @@
  * `serve`, the extension (through `serve --stdio`) and the tests all start it through here.
  */
 import type { Server } from "node:http";
-import os from "node:os";
 import { createApiServer, listen } from "./api/server";
 import { Router } from "./api/router";
 import { inferenceRoutes } from "./api/routes/inference";
@@ -15,6 +14,7 @@ import { rootRoutes } from "./api/routes/root";
 import { StoreCatalog } from "./api/store-catalog";
 import type { Engine } from "./engines/engine";
 import { LlamaCppEngine, type LlamaCppEngineOptions } from "./engines/llamacpp/engine";
+import { freeMemory } from "./engines/free-memory";
 import { VllmEngine, type VllmEngineOptions } from "./engines/vllm/engine";
 import { log } from "./log";
 import { HostMetrics } from "./metrics/host-metrics";
@@ -56,10 +56,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
   rootRoutes(router, metrics);
   inferenceRoutes(router, scheduler, catalog, metrics);
   // Before the model routes: `/models/quants` and `…/push` would otherwise read as model names.
-  distributionRoutes(router, store, async () => {
-    const gpu = (await engines[0]!.status()).gpu;
-    return gpu && gpu.backend !== "cpu" ? { bytes: gpu.freeMemory ?? 0, kind: "VRAM" } : { bytes: os.freemem(), kind: "RAM" };
-  });
+  distributionRoutes(router, store, freeMemory(engines));
+
   modelRoutes(router, store, scheduler);
   engineRoutes(router, store, scheduler, engines);
   installRoutes(router, options.vllm?.executable);

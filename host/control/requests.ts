@@ -17,7 +17,7 @@ import { defaultContextSize, listQuantizations } from "../registry/quants";
 import type { LoadedModelStatus } from "../scheduler/scheduler";
 import { packageGguf, packageSafetensors } from "../store/package";
 import { ModelReference } from "../store/reference";
-import { freeMemory } from "./free-memory";
+import { freeMemory } from "../engines/free-memory";
 import { transferReport } from "./transfer-report";
 
 export interface RequestContext {

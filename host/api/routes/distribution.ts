@@ -10,6 +10,7 @@ import type { ModelStore } from "../../store/store";
 import { readBody } from "../body";
 import { toLmrError } from "../error-response";
 import { type Router, sendJson } from "../router";
+import type { FreeMemory } from "../../engines/free-memory";
 
 const CreateRequestSchema = z.object({ from: z.string().min(1, "from names the model to pull") });
 
@@ -25,9 +26,6 @@ async function streamProgress(res: ServerResponse, work: (onProgress: ProgressLi
   }
   res.end();
 }
-
-/** Memory a model can use here: the GPU's free VRAM when llama.cpp runs on one, else free RAM. */
-export type FreeMemory = () => Promise<{ bytes: number; kind: "VRAM" | "RAM" }>;
 
 export function distributionRoutes(router: Router, store: ModelStore, freeMemory: FreeMemory): void {
   router.on("POST", "/models/create", async ({ req, res, signal }) => {

@@ -1,8 +1,10 @@
 import os from "node:os";
-import type { FreeMemory } from "../api/routes/distribution";
-import type { Engine } from "../engines/engine";
+import type { Engine } from "./engine";
 
-/** What a model can use here, as `/models/quants` judges it: llama.cpp's GPU's free VRAM when it runs on one, else free RAM. */
+/** Memory a model can use here: the GPU's free VRAM when llama.cpp runs on one, else free RAM. */
+export type FreeMemory = () => Promise<{ bytes: number; kind: "VRAM" | "RAM" }>;
+
+/** Reads FreeMemory from llama.cpp's status, as `/models/quants` and the editor's Quantizations view judge fit. */
 export function freeMemory(engines: readonly Engine[]): FreeMemory {
   return async () => {
     const gpu = (await engines.find((engine) => engine.name === "llama.cpp")?.status())?.gpu;
