@@ -11,7 +11,7 @@ export const BenchOptionsSchema = z.object({
   /** ggml threads for generation and prompt processing alike; our host's default is the same. */
   threads: count("threads", 1).default(defaultThreads()),
   /** Timed requests per prompt and contender; the median is reported. */
-  repetitions: count("repetitions", 1).default(5),
+  repetitions: count("repetitions", 1).default(9),
   /** Tokens of context per sequence. */
   contextSize: count("context-size", 1024).default(2048),
   /** Sequences per context, as many as our host serves at once by default. */
