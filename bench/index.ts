@@ -4,6 +4,7 @@
  * so that a change in the machine's load touches every column alike.
  */
 import os from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { isLmrError } from "../host/errors";
 import { OUR_API, startOurApi } from "./api";
 import type { Contender } from "./contender";
@@ -16,6 +17,11 @@ import { buildPrompts } from "./prompts";
 import { formatTable, type Workload } from "./table";
 
 const WORKLOAD: Workload = { shortTokens: 8, longTokens: 512, generatedTokens: 128 };
+/**
+ * A pause before every request: a server keeps the cores busy for a while after it answered (llama-server's
+ * threads poll for work, our host logs and collects garbage), and that would be charged to whoever comes next.
+ */
+const SETTLE_MS = 300;
 
 interface Measured {
   short: Sample[];
@@ -41,8 +47,8 @@ async function main(): Promise<void> {
     for (let round = 0; round <= options.repetitions; round++) {
       progress(round === 0 ? "warming up" : `round ${round} of ${options.repetitions}`);
       for (const contender of contenders) {
-        const short = await measure(contender, prompts.short[round]!, WORKLOAD.shortTokens);
-        const long = await measure(contender, prompts.long[round]!, WORKLOAD.longTokens);
+        const short = await measure(contender, prompts.short[round]!, WORKLOAD.shortTokens, prompts.textlessTokens);
+        const long = await measure(contender, prompts.long[round]!, WORKLOAD.longTokens, prompts.textlessTokens);
         if (round === 0) continue;
         measured.get(contender.name)!.short.push(short);
         measured.get(contender.name)!.long.push(long);
@@ -55,8 +61,9 @@ async function main(): Promise<void> {
 }
 
 /** One request, refused unless the engine saw the prompt and generated exactly what was asked. */
-async function measure(contender: Contender, prompt: string, promptTokens: number): Promise<Sample> {
-  const sample = await contender.complete(prompt, WORKLOAD.generatedTokens);
+async function measure(contender: Contender, prompt: string, promptTokens: number, bannedTokens: readonly number[]): Promise<Sample> {
+  await sleep(SETTLE_MS);
+  const sample = await contender.complete({ prompt, maxTokens: WORKLOAD.generatedTokens, bannedTokens });
   const problems = [
     sample.promptTokens !== promptTokens && `a prompt of ${sample.promptTokens} tokens instead of ${promptTokens}`,
     sample.completionTokens !== WORKLOAD.generatedTokens && `${sample.completionTokens} generated tokens instead of ${WORKLOAD.generatedTokens}`,
