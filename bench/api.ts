@@ -26,7 +26,7 @@ export async function startOurApi(modelPath: string, options: BenchOptions): Pro
     ]);
     return {
       name: OUR_API,
-      complete: (prompt, maxTokens) => streamCompletion(`${server.url}/engines/v1/completions`, MODEL_NAME, prompt, maxTokens),
+      complete: (request) => streamCompletion(`${server.url}/engines/v1/completions`, MODEL_NAME, request),
       close: async () => {
         await server.stop();
         await rm(modelsPath, { recursive: true, force: true });

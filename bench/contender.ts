@@ -1,9 +1,16 @@
 import type { Sample } from "./measure";
 
+export interface CompletionRequest {
+  prompt: string;
+  /** Generated exactly, greedily, past any end-of-sequence token. */
+  maxTokens: number;
+  /** Tokens the random model must not pick (see Prompts.textlessTokens). */
+  bannedTokens: readonly number[];
+}
+
 /** One way of running the model that the benchmark measures: a column of the table. */
 export interface Contender {
   readonly name: string;
-  /** Generates exactly `maxTokens` tokens after `prompt`, greedily, ignoring end-of-sequence tokens. */
-  complete(prompt: string, maxTokens: number): Promise<Sample>;
+  complete(request: CompletionRequest): Promise<Sample>;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * `sequence.evaluate`, no HTTP and no IPC per token. A process of its own so that it starts with
  * UV_THREADPOOL_SIZE=1 (see bench/direct.ts) and runs nothing else.
  */
-import { getLlama, LlamaLogLevel, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, TokenBias, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
 import { ToDirectSchema, type FromDirect, type ToDirect } from "./direct-protocol";
 import type { Sample } from "./measure";
 
@@ -25,12 +25,18 @@ async function handle(message: ToDirect): Promise<FromDirect> {
     }
     case "complete":
       if (!loaded) throw new Error("a completion was asked for before the model was loaded");
-      return { type: "sample", sample: await complete(loaded.model, loaded.sequence, message.prompt, message.maxTokens) };
+      return { type: "sample", sample: await complete(loaded.model, loaded.sequence, message) };
   }
 }
 
-async function complete(model: LlamaModel, sequence: LlamaContextSequence, prompt: string, maxTokens: number): Promise<Sample> {
+async function complete(
+  model: LlamaModel,
+  sequence: LlamaContextSequence,
+  { prompt, maxTokens, bannedTokens }: Extract<ToDirect, { type: "complete" }>,
+): Promise<Sample> {
   await sequence.clearHistory();
+  const tokenBias = new TokenBias(model.tokenizer);
+  for (const token of bannedTokens) tokenBias.set(token as Token, "never");
   const tokens: Token[] = model.tokenize(prompt, false);
   // As llama.cpp's server and our runner do: BOS first unless the model says not to add one.
   if (model.tokens.bos != null && model.fileInfo.metadata.tokenizer?.ggml?.add_bos_token !== false) tokens.unshift(model.tokens.bos);
@@ -39,7 +45,7 @@ async function complete(model: LlamaModel, sequence: LlamaContextSequence, promp
   let endAt = start;
   let generated = 0;
   // yieldEogToken keeps the generator going past end-of-sequence, as `ignore_eos` does for the servers.
-  for await (const _token of sequence.evaluate(tokens, { temperature: 0, yieldEogToken: true })) {
+  for await (const _token of sequence.evaluate(tokens, { temperature: 0, tokenBias, yieldEogToken: true })) {
     firstAt ??= performance.now();
     if (++generated === maxTokens) {
       endAt = performance.now();

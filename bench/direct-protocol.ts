@@ -10,7 +10,7 @@ export const ToDirectSchema = z.discriminatedUnion("type", [
     contextSize: z.number().int().min(1),
     sequences: z.number().int().min(1),
   }),
-  z.object({ type: z.literal("complete"), prompt: z.string(), maxTokens: z.number().int().min(1) }),
+  z.object({ type: z.literal("complete"), prompt: z.string(), maxTokens: z.number().int().min(1), bannedTokens: z.array(z.number().int()) }),
 ]);
 export type ToDirect = z.infer<typeof ToDirectSchema>;
 

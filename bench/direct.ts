@@ -28,8 +28,8 @@ export async function startDirect(modelPath: string, options: BenchOptions): Pro
   }
   return {
     name: DIRECT,
-    complete: async (prompt, maxTokens) => {
-      const answer = await ask({ type: "complete", prompt, maxTokens });
+    complete: async (completion) => {
+      const answer = await ask({ type: "complete", ...completion, bannedTokens: [...completion.bannedTokens] });
       if (answer.type !== "sample") throw new Error(`the node-llama-cpp process answered a completion with ${answer.type}`);
       return answer.sample;
     },

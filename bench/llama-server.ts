@@ -38,7 +38,7 @@ export async function startLlamaServer(binary: string, modelPath: string, option
   await waitUntilHealthy(server.url);
   return {
     name: LLAMA_SERVER,
-    complete: (prompt, maxTokens) => streamCompletion(`${server.url}/v1/completions`, "bench", prompt, maxTokens),
+    complete: (request) => streamCompletion(`${server.url}/v1/completions`, "bench", request),
     close: () => server.stop(),
   };
 }

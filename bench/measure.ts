@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { CompletionRequest } from "./contender";
 
 /** One timed request: what a user of the API sees, measured on the client's clock. */
 export const SampleSchema = z.object({
@@ -58,8 +59,18 @@ const CompletionChunkSchema = z.object({
  * Sends a streaming OpenAI completion with greedy sampling and EOS ignored (llama.cpp server's
  * `ignore_eos`, which our API accepts too), so every contender generates exactly `maxTokens`.
  */
-export async function streamCompletion(endpoint: string, model: string, prompt: string, maxTokens: number): Promise<Sample> {
-  const body = { model, prompt, max_tokens: maxTokens, temperature: 0, ignore_eos: true, stream: true, stream_options: { include_usage: true } };
+export async function streamCompletion(endpoint: string, model: string, { prompt, maxTokens, bannedTokens }: CompletionRequest): Promise<Sample> {
+  const body = {
+    model,
+    prompt,
+    max_tokens: maxTokens,
+    temperature: 0,
+    ignore_eos: true,
+    // OpenAI's "never pick this token".
+    logit_bias: Object.fromEntries(bannedTokens.map((token) => [token, -100])),
+    stream: true,
+    stream_options: { include_usage: true },
+  };
   const start = performance.now();
   const response = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   if (!response.ok || !response.body) throw new Error(`${endpoint} answered ${response.status}: ${await response.text()}`);

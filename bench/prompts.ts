@@ -4,6 +4,13 @@ import { getLlama, LlamaLogLevel, type LlamaModel, type Token } from "node-llama
 export interface Prompts {
   short: string[];
   long: string[];
+  /**
+   * Tokens that are no text by themselves: control tokens and the bytes of multi-byte UTF-8. The random
+   * model would pick them as readily as words, and then a stream carries no text to time the first
+   * token by (llama-server even refuses a reply that ends in half a character), so every contender
+   * bans the same ones.
+   */
+  textlessTokens: number[];
 }
 
 /**
@@ -27,6 +34,7 @@ export async function buildPrompts(modelPath: string, { count, shortTokens, long
     return {
       short: leads.slice(0, count).map((lead) => prompt(lead, shortTokens)),
       long: leads.slice(count).map((lead) => prompt(lead, longTokens)),
+      textlessTokens: textlessTokens(model),
     };
   } finally {
     await llama.dispose();
@@ -35,9 +43,8 @@ export async function buildPrompts(modelPath: string, { count, shortTokens, long
 
 /** Words (a space and letters) that are one token each, however often they repeat. */
 function singleTokenWords(model: LlamaModel, wanted: number): string[] {
-  const vocabularySize = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? 0;
   const words: string[] = [];
-  for (let id = 0; id < vocabularySize && words.length < wanted; id++) {
+  for (let id = 0; id < vocabularySize(model) && words.length < wanted; id++) {
     const text = model.detokenize([id as Token]);
     if (!/^ [a-z]{2,}$/.test(text)) continue;
     const repeated = model.tokenize(text.repeat(3), false);
@@ -45,4 +52,17 @@ function singleTokenWords(model: LlamaModel, wanted: number): string[] {
   }
   if (words.length < wanted) throw new Error(`the model's vocabulary has ${words.length} single-token words; the benchmark needs ${wanted}`);
   return words;
+}
+
+function textlessTokens(model: LlamaModel): number[] {
+  const tokens: number[] = [];
+  for (let id = 0; id < vocabularySize(model); id++) {
+    const text = model.detokenize([id as Token]);
+    if (text === "" || text.includes("\uFFFD")) tokens.push(id);
+  }
+  return tokens;
+}
+
+function vocabularySize(model: LlamaModel): number {
+  return model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? 0;
 }
