@@ -16,12 +16,15 @@ export interface ServerProcess {
 export function startServerProcess(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ServerProcess> {
   const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
+  let listening = false;
   return new Promise<ServerProcess>((resolve, reject) => {
     // Reading goes on after the start: a server blocks once a pipe nobody reads is full.
     const onOutput = (text: string) => {
+      if (listening) return;
       output = (output + text).slice(-OUTPUT_TAIL);
       const match = /listening on (http:\/\/[^\s/]+)/.exec(output);
       if (!match) return;
+      listening = true;
       child.off("exit", onExit);
       resolve({ url: match[1]!, stop: () => stop(child) });
     };
