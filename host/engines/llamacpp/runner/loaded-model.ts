@@ -24,20 +24,27 @@ export async function loadModel(options: RunnerLoadOptions): Promise<LoadedModel
     logger: (level, message) => log(level, message),
   });
   const model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: options.gpuLayers === "auto" ? { fitContext: { contextSize: options.contextSize * options.parallel } } : options.gpuLayers });
+  let pool: SequencePool | undefined;
   const context = await model.createContext({
     contextSize: options.contextSize,
     sequences: options.parallel,
     threads: options.threads,
     batchSize: options.batchSize,
     flashAttention: options.flashAttention,
+    batching: {
+      // Waiting a cycle lets several sequences' tokens share one decode; with one request running
+      // there is nothing to gather, and the wait is time per token that llama-server does not spend.
+      dispatchSchedule: (dispatch) => (pool?.busy === 1 ? dispatch() : setImmediate(dispatch)),
+    },
   });
+  pool = new SequencePool(context, options.parallel);
   let embeddingContext: Promise<LlamaEmbeddingContext> | undefined;
   const vram = await llama.getVramState();
   return {
     llama,
     model,
     context,
-    pool: new SequencePool(context, options.parallel),
+    pool,
     contextSize: context.contextSize,
     chatWrapper: resolveChatWrapper(model),
     embeddingContext: () => (embeddingContext ??= model.createEmbeddingContext({ contextSize: context.contextSize, threads: options.threads })),

@@ -9,8 +9,16 @@ export class SequencePool {
   private readonly free: LlamaContextSequence[];
   private readonly waiting: (() => void)[] = [];
 
-  constructor(context: LlamaContext, size: number) {
+  constructor(
+    context: LlamaContext,
+    private readonly size: number,
+  ) {
     this.free = Array.from({ length: size }, () => context.getSequence());
+  }
+
+  /** Sequences lent out now. */
+  get busy(): number {
+    return this.size - this.free.length;
   }
 
   async acquire(prompt: readonly Token[]): Promise<LlamaContextSequence> {
