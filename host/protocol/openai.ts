@@ -24,6 +24,8 @@ const sampling = {
   n: z.literal(1, { message: "only n=1 is supported" }).nullish(),
   /** llama.cpp's server option; the benchmark uses it to generate a fixed number of tokens. */
   ignore_eos: z.boolean().nullish(),
+  /** llama.cpp's server option: false evaluates the whole prompt again instead of reusing the KV cache. */
+  cache_prompt: z.boolean().nullish(),
 };
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });

@@ -142,5 +142,10 @@ describe("chat completions through the official openai client", () => {
     });
     const cached = second.usage!.prompt_tokens_details!.cached_tokens!;
     assert.ok(cached >= first.usage!.prompt_tokens - 1, `cached ${cached} of the ${first.usage!.prompt_tokens} tokens the first turn evaluated`);
+
+    // llama.cpp server's cache_prompt: false evaluates the whole conversation again.
+    const withoutCache = { model: NAMES.chatml, messages, cache_prompt: false };
+    const uncached = await host.openai().chat.completions.create(withoutCache);
+    assert.equal(uncached.usage!.prompt_tokens_details!.cached_tokens, 0);
   });
 });

@@ -45,7 +45,7 @@ export async function chatCompletion(loaded: LoadedModel, body: ChatCompletionRe
     } finally {
       chat.dispose({ disposeSequence: false });
     }
-  });
+  }, { cachePrompt: body.cache_prompt });
 }
 
 function toFunctions(body: ChatCompletionRequest): ChatModelFunctions | undefined {

@@ -21,10 +21,15 @@ export async function textCompletion(loaded: LoadedModel, body: CompletionReques
   const prompt = loaded.model.tokenize(promptText, false);
   if (loaded.model.tokens.bos != null && loaded.model.fileInfo.metadata.tokenizer?.ggml?.add_bos_token !== false)
     prompt.unshift(loaded.model.tokens.bos);
-  return generate(loaded, prompt, body.max_tokens, (sequence, maxTokens, onToken) =>
-    complete(sequence, { ...samplingOptions(loaded.model, body), maxTokens, signal, stopOnAbortSignal: true, onToken, onTextChunk: emit }, (completion, options) =>
-      completion.generateCompletionWithMeta(prompt, options),
-    ),
+  return generate(
+    loaded,
+    prompt,
+    body.max_tokens,
+    (sequence, maxTokens, onToken) =>
+      complete(sequence, { ...samplingOptions(loaded.model, body), maxTokens, signal, stopOnAbortSignal: true, onToken, onTextChunk: emit }, (completion, options) =>
+        completion.generateCompletionWithMeta(prompt, options),
+      ),
+    { cachePrompt: body.cache_prompt },
   );
 }
 
@@ -33,7 +38,7 @@ export async function infill(loaded: LoadedModel, body: InfillRequest, emit: Emi
   // tokens in the model, plain text in front of the prefix is what the model can use.
   const extra = body.input_extra.map((chunk) => (chunk.filename ? `// ${chunk.filename}\n${chunk.text}` : chunk.text)).join("\n");
   const prefix = (extra ? `${extra}\n` : "") + body.prompt + body.input_prefix;
-  const sampling = { temperature: body.temperature, top_k: body.top_k, top_p: body.top_p, seed: body.seed, stop: body.stop };
+  const sampling = { temperature: body.temperature, top_k: body.top_k, top_p: body.top_p, seed: body.seed, stop: body.stop, cache_prompt: body.cache_prompt };
   return fillInTheMiddle(loaded, prefix, body.input_suffix, sampling, body.n_predict < 0 ? undefined : body.n_predict, emit, signal);
 }
 
@@ -58,10 +63,15 @@ async function fillInTheMiddle(
   // The prefix-suffix-middle order node-llama-cpp evaluates; used to fit the context and to find a
   // sequence that already holds this file's prefix.
   const prompt = [tokens.prefix, ...prefixTokens, tokens.suffix, ...suffixTokens, tokens.middle];
-  return generate(loaded, prompt, requestedMaxTokens, (sequence, maxTokens, onToken) =>
-    complete(sequence, { ...samplingOptions(loaded.model, sampling), maxTokens, signal, stopOnAbortSignal: true, onToken, onTextChunk: emit }, (completion, options) =>
-      completion.generateInfillCompletionWithMeta(prefixTokens, suffixTokens, options),
-    ),
+  return generate(
+    loaded,
+    prompt,
+    requestedMaxTokens,
+    (sequence, maxTokens, onToken) =>
+      complete(sequence, { ...samplingOptions(loaded.model, sampling), maxTokens, signal, stopOnAbortSignal: true, onToken, onTextChunk: emit }, (completion, options) =>
+        completion.generateInfillCompletionWithMeta(prefixTokens, suffixTokens, options),
+      ),
+    { cachePrompt: sampling.cache_prompt },
   );
 }
 

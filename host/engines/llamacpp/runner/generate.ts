@@ -18,6 +18,7 @@ export async function generate(
   prompt: readonly Token[],
   requestedMaxTokens: number | null | undefined,
   run: (sequence: LlamaContextSequence, maxTokens: number, onToken: () => void) => Promise<Generation>,
+  { cachePrompt = true }: { cachePrompt?: boolean | null } = {},
 ): Promise<RunnerResult> {
   const room = loaded.contextSize - prompt.length;
   if (room <= 0)
@@ -32,6 +33,7 @@ export async function generate(
   const maxTokens = Math.min(requestedMaxTokens ?? room, room);
   const sequence = await loaded.pool.acquire(prompt);
   try {
+    if (cachePrompt === false) await sequence.clearHistory();
     const cachedTokens = sharedPrefixLength(sequence.contextTokens, prompt);
     const start = performance.now();
     // Counted by the sequence's meter: a tool call's tokens never reach onToken as text does.

@@ -13,6 +13,7 @@ export interface OpenAISampling {
   frequency_penalty?: number | null;
   logit_bias?: Record<string, number> | null;
   ignore_eos?: boolean | null;
+  cache_prompt?: boolean | null;
 }
 
 /** llama.cpp server's default, which Docker Model Runner clients get when they send none. */
