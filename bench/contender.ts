@@ -6,6 +6,8 @@ export interface CompletionRequest {
   maxTokens: number;
   /** Tokens the random model must not pick (see Prompts.textlessTokens). */
   bannedTokens: readonly number[];
+  /** False asks the server to evaluate the whole prompt again (llama.cpp server's `cache_prompt`). */
+  cachePrompt?: boolean;
 }
 
 /** One way of running the model that the benchmark measures: a column of the table. */

@@ -14,7 +14,10 @@ import { summarize, type Figures, type Sample } from "./measure";
 import { benchModelPath } from "./model";
 import { BENCH_HELP, parseBenchOptions, type BenchOptions } from "./options";
 import { buildPrompts } from "./prompts";
-import { formatTable, type Workload } from "./table";
+import { figureRows, formatComparison, type ComparisonRow, type Workload } from "./table";
+import { CONCURRENCY_LEVELS, measureConcurrency } from "./concurrency";
+import { tenthTurnTtft, TURNS } from "./chat-turns";
+import { measurePullThroughput, type PullThroughput } from "./pull-throughput";
 
 const WORKLOAD: Workload = { shortTokens: 8, longTokens: 512, generatedTokens: 128 };
 /**
@@ -28,13 +31,21 @@ interface Measured {
   long: Sample[];
 }
 
+/** Aggregate tok/s by concurrent streams, and the 10th chat turn's TTFT with and without the prompt cache. */
+interface Scaling {
+  concurrency: Map<number, number>;
+  tenthTurn: { cachedMs: number; uncachedMs: number };
+}
+
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
   if (options === "help") return console.log(BENCH_HELP);
   progress(`threads ${options.threads}, context ${options.contextSize} per sequence, ${options.parallel} sequences, ${options.repetitions} repetitions`);
   const modelPath = await benchModelPath();
   // One warm-up request per prompt length, then the timed ones: every request gets a prompt of its own.
-  const prompts = await buildPrompts(modelPath, { count: 1 + options.repetitions, shortTokens: WORKLOAD.shortTokens, longTokens: WORKLOAD.longTokens });
+  // Besides the rounds' prompts: eight for the concurrent streams, two chat histories (cached, not).
+  const rounds = 1 + options.repetitions;
+  const prompts = await buildPrompts(modelPath, { count: Math.max(rounds, 8) + 2, shortTokens: WORKLOAD.shortTokens, longTokens: WORKLOAD.longTokens });
   const build = await buildLlamaServer();
   if ("unavailable" in build) progress(`${LLAMA_SERVER} column skipped: ${build.unavailable}`);
 
@@ -54,7 +65,22 @@ async function main(): Promise<void> {
         measured.get(contender.name)!.long.push(long);
       }
     }
-    report(options, measured, "unavailable" in build ? build.unavailable : undefined);
+    const scaling = new Map<string, Scaling>();
+    for (const contender of contenders.filter((c) => c.name !== DIRECT)) {
+      progress(`${contender.name}: 1, 2, 4 and 8 concurrent streams; a ${TURNS}-turn chat with and without the prompt cache`);
+      const [cachedHistory, uncachedHistory] = prompts.long.slice(-2);
+      scaling.set(contender.name, {
+        concurrency: await measureConcurrency(contender, prompts.short.slice(-8), prompts.textlessTokens),
+        tenthTurn: {
+          cachedMs: await tenthTurnTtft(contender, cachedHistory!, prompts.textlessTokens, true),
+          uncachedMs: await tenthTurnTtft(contender, uncachedHistory!, prompts.textlessTokens, false),
+        },
+      });
+    }
+    for (const contender of contenders.splice(0)) await contender.close();
+    progress("pull throughput from a loopback registry against curl (1 GiB)");
+    const pull = await measurePullThroughput().catch((error: Error) => error);
+    report(options, measured, scaling, pull, "unavailable" in build ? build.unavailable : undefined);
   } finally {
     for (const contender of contenders) await contender.close();
   }
@@ -74,16 +100,46 @@ async function measure(contender: Contender, prompt: string, promptTokens: numbe
   return sample;
 }
 
-function report(options: BenchOptions, measured: Map<string, Measured>, llamaServerUnavailable: string | undefined): void {
+function report(
+  options: BenchOptions,
+  measured: Map<string, Measured>,
+  scaling: Map<string, Scaling>,
+  pull: PullThroughput | Error,
+  llamaServerUnavailable: string | undefined,
+): void {
   const figures = new Map<string, Figures>([...measured].map(([name, samples]) => [name, summarize(samples)]));
   if (options.json) {
     const machine = { cpu: os.cpus()[0]?.model, logicalCores: os.availableParallelism(), platform: `${process.platform}-${process.arch}`, node: process.version };
-    const contenders = Object.fromEntries([...measured].map(([name, samples]) => [name, { figures: figures.get(name), samples }]));
-    console.log(JSON.stringify({ machine, options, workload: WORKLOAD, contenders, ...(llamaServerUnavailable ? { llamaServerUnavailable } : {}) }, null, 2));
+    const contenders = Object.fromEntries(
+      [...measured].map(([name, samples]) => {
+        const scaled = scaling.get(name);
+        return [name, { figures: figures.get(name), samples, ...(scaled ? { concurrency: Object.fromEntries(scaled.concurrency), tenthTurn: scaled.tenthTurn } : {}) }];
+      }),
+    );
+    const pullThroughput = pull instanceof Error ? { error: pull.message } : pull;
+    console.log(JSON.stringify({ machine, options, workload: WORKLOAD, contenders, pullThroughput, ...(llamaServerUnavailable ? { llamaServerUnavailable } : {}) }, null, 2));
     return;
   }
-  const column = (name: string) => ({ name, figures: figures.get(name) });
-  console.log(formatTable(column(LLAMA_SERVER), [column(DIRECT), column(OUR_API)], WORKLOAD));
+  const names = [LLAMA_SERVER, DIRECT, OUR_API];
+  console.log(formatComparison(names, figureRows(names.map((name) => ({ name, figures: figures.get(name) })), WORKLOAD)));
+
+  const served = [LLAMA_SERVER, OUR_API];
+  const scalingRows: ComparisonRow[] = [
+    ...CONCURRENCY_LEVELS.map((level) => ({
+      label: `aggregate tok/s, ${level} concurrent stream${level > 1 ? "s" : ""}`,
+      kind: "speed" as const,
+      values: served.map((name) => scaling.get(name)?.concurrency.get(level)),
+    })),
+    { label: `TTFT ms, chat turn ${TURNS}, prompt cache on`, kind: "latency", values: served.map((name) => scaling.get(name)?.tenthTurn.cachedMs) },
+    { label: `TTFT ms, chat turn ${TURNS}, prompt cache off`, kind: "latency", values: served.map((name) => scaling.get(name)?.tenthTurn.uncachedMs) },
+  ];
+  console.log(`\n${formatComparison(served, scalingRows)}`);
+
+  if (pull instanceof Error) console.log(`\npull throughput: not measured: ${pull.message}`);
+  else {
+    const mb = (bytesPerSecond: number) => `${(bytesPerSecond / 2 ** 20).toFixed(0)} MiB/s`;
+    console.log(`\npull of a ${(pull.bytes / 2 ** 30).toFixed(2)} GiB model from a loopback registry: curl ${mb(pull.curl)}, lmr ${mb(pull.ours)} (verified and stored): ${pull.ratio.toFixed(3)}×`);
+  }
   if (llamaServerUnavailable) console.log(`\n${LLAMA_SERVER}: ${llamaServerUnavailable}`);
 }
 

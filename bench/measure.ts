@@ -59,7 +59,7 @@ const CompletionChunkSchema = z.object({
  * Sends a streaming OpenAI completion with greedy sampling and EOS ignored (llama.cpp server's
  * `ignore_eos`, which our API accepts too), so every contender generates exactly `maxTokens`.
  */
-export async function streamCompletion(endpoint: string, model: string, { prompt, maxTokens, bannedTokens }: CompletionRequest): Promise<Sample> {
+export async function streamCompletion(endpoint: string, model: string, { prompt, maxTokens, bannedTokens, cachePrompt = true }: CompletionRequest): Promise<Sample> {
   const body = {
     model,
     prompt,
@@ -68,6 +68,7 @@ export async function streamCompletion(endpoint: string, model: string, { prompt
     ignore_eos: true,
     // OpenAI's "never pick this token".
     logit_bias: Object.fromEntries(bannedTokens.map((token) => [token, -100])),
+    cache_prompt: cachePrompt,
     stream: true,
     stream_options: { include_usage: true },
   };

@@ -29,22 +29,31 @@ function rows({ shortTokens, longTokens, generatedTokens }: Workload): Row[] {
   ];
 }
 
+/** One measured quantity across the columns; the first value is the bar's. */
+export interface ComparisonRow {
+  label: string;
+  kind: Row["kind"];
+  values: readonly (number | undefined)[];
+}
+
+/** The headline figures of each column, as comparison rows. */
+export function figureRows(columns: readonly Column[], workload: Workload): ComparisonRow[] {
+  return rows(workload).map((row) => ({ label: row.label, kind: row.kind, values: columns.map((c) => (c.figures ? row.value(c.figures) : undefined)) }));
+}
+
 /**
- * The figures side by side, then each contender against the bar: a ratio for speeds, a difference
- * in milliseconds for times to first token.
+ * Values side by side, then each column against the first (the bar): a ratio for speeds, a
+ * difference in milliseconds for times to first token.
  */
-export function formatTable(bar: Column, contenders: readonly Column[], workload: Workload): string {
-  const header = ["", bar.name, ...contenders.map((c) => c.name), ...contenders.map((c) => `${c.name} / ${bar.name}`)];
-  const body = rows(workload).map((row) => {
-    const value = (column: Column) => (column.figures ? row.value(column.figures) : undefined);
-    const barValue = value(bar);
-    return [
-      row.label,
-      ...[bar, ...contenders].map((column) => format(value(column), row.kind === "speed" ? 1 : 2)),
-      ...contenders.map((column) => compare(value(column), barValue, row.kind)),
-    ];
-  });
-  const table = [header, ...body];
+export function formatComparison(names: readonly string[], body: readonly ComparisonRow[]): string {
+  const [bar, ...others] = names;
+  const header = ["", ...names, ...others.map((name) => `${name} / ${bar}`)];
+  const lines = body.map((row) => [
+    row.label,
+    ...row.values.map((value) => format(value, row.kind === "speed" ? 1 : 2)),
+    ...row.values.slice(1).map((value) => compare(value, row.values[0], row.kind)),
+  ]);
+  const table = [header, ...lines];
   const widths = header.map((_, i) => Math.max(...table.map((line) => line[i]!.length)));
   return table.map((line) => line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")).join("\n");
 }

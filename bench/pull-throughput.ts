@@ -1,0 +1,66 @@
+/**
+ * Pull throughput from a loopback registry: our client (downloads hashed while streaming, verified
+ * and committed to the store) against curl downloading the same blob to a file on the same disk,
+ * measured side by side in one run.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { pullModel } from "../host/registry/pull";
+import { pushModel } from "../host/registry/push";
+import { packageGguf } from "../host/store/package";
+import { ModelStore } from "../host/store/store";
+import { writeModelOfSize } from "../test/fixtures/model-sized";
+import { startRegistry } from "../test/fixtures/registry";
+
+const exec = promisify(execFile);
+
+export interface PullThroughput {
+  bytes: number;
+  /** Median bytes per second over the repetitions. */
+  curl: number;
+  ours: number;
+  ratio: number;
+}
+
+export async function measurePullThroughput({ bytes = 2 ** 30, repetitions = 3 } = {}): Promise<PullThroughput> {
+  const dir = await mkdtemp(path.join(tmpdir(), "lmr-bench-pull-"));
+  const registry = await startRegistry();
+  try {
+    const model = await writeModelOfSize(dir, { bytes });
+    const source = await ModelStore.open({ root: path.join(dir, "source") });
+    const reference = `${registry.host}/bench/big:latest`;
+    const packaged = await packageGguf(source, { gguf: model.path }, reference);
+    await pushModel(source, reference);
+    const layer = packaged.manifest.layers[0]!;
+    const blobUrl = `${registry.url}/v2/bench/big/blobs/${layer.digest}`;
+
+    const curl: number[] = [];
+    const ours: number[] = [];
+    for (let i = 0; i < repetitions; i++) {
+      const download = path.join(dir, "curl-download");
+      const { stdout } = await exec("curl", ["-sSf", "-o", download, "-w", "%{speed_download}", blobUrl]);
+      curl.push(Number(stdout));
+      await rm(download);
+      const root = path.join(dir, `pulled-${i}`);
+      const store = await ModelStore.open({ root });
+      const started = performance.now();
+      await pullModel(store, reference);
+      ours.push(packaged.size / ((performance.now() - started) / 1000));
+      await rm(root, { recursive: true, force: true });
+    }
+    const result = { bytes: packaged.size, curl: median(curl), ours: median(ours), ratio: 0 };
+    result.ratio = result.ours / result.curl;
+    return result;
+  } finally {
+    await registry.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
