@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { summarize, type Sample } from "../../bench/measure";
+import { figureRows, formatComparison } from "../../bench/table";
+
+const sample = (ttftMs: number, generationMs: number): Sample => ({ promptTokens: 512, evaluatedTokens: 511, completionTokens: 129, ttftMs, generationMs });
+
+describe("the benchmark's report", () => {
+  it("takes medians, counts prompt speed over evaluated tokens and generation after the first token", () => {
+    const figures = summarize({ short: [sample(10, 1000), sample(30, 4000), sample(20, 2000)], long: [sample(511, 1000), sample(1022, 1000), sample(2044, 1000)] });
+    assert.equal(figures.ttftShortMs, 20);
+    assert.equal(figures.generationAfterShortTokensPerSecond, 64);
+    assert.equal(figures.promptTokensPerSecond, 500);
+  });
+
+  it("prints speeds as ratios to the bar and times to first token as differences in ms", () => {
+    const rows = figureRows(
+      [
+        { name: "bar", figures: { promptTokensPerSecond: 500, generationAfterShortTokensPerSecond: 100, generationAfterLongTokensPerSecond: 80, ttftShortMs: 40, ttftLongMs: 900 } },
+        { name: "ours", figures: { promptTokensPerSecond: 490, generationAfterShortTokensPerSecond: 95, generationAfterLongTokensPerSecond: 80, ttftShortMs: 45, ttftLongMs: 880 } },
+        { name: "missing", figures: undefined },
+      ],
+      { shortTokens: 8, longTokens: 512, generatedTokens: 128 },
+    );
+    const table = formatComparison(["bar", "ours", "missing"], rows).split("\n");
+    assert.match(table[0]!, /bar\s+ours\s+missing\s+ours \/ bar\s+missing \/ bar$/);
+    assert.match(table.find((line) => line.startsWith("tg128 tok/s after 8-token prompt"))!, /100\.0\s+95\.0\s+n\/a\s+0\.950×\s+n\/a$/);
+    assert.match(table.find((line) => line.startsWith("TTFT ms, 512-token prompt"))!, /900\.00\s+880\.00\s+n\/a\s+-20\.00 ms\s+n\/a$/);
+  });
+});
