@@ -35,11 +35,14 @@ export class HostConnection implements vscode.Disposable {
   private readonly storeChanged = new vscode.EventEmitter<void>();
   private readonly enginesChanged = new vscode.EventEmitter<void>();
   private readonly ready = new vscode.EventEmitter<HostStatus>();
+  private readonly crashReported = new vscode.EventEmitter<string>();
   /** A model list or an engine view reloads on any of these. */
   readonly onStoreChanged = this.storeChanged.event;
   readonly onEnginesChanged = this.enginesChanged.event;
   /** The host (re)started and answers; views reload, the API address may be new. */
   readonly onReady = this.ready.event;
+  /** The message the user was shown about a crashed host: once for crashes it recovers from, once when it gives up. */
+  readonly onCrashReported = this.crashReported.event;
 
   private client: LanguageClient | undefined;
   private status: Promise<HostStatus> | undefined;
@@ -132,6 +135,7 @@ export class HostConnection implements vscode.Disposable {
     this.storeChanged.dispose();
     this.enginesChanged.dispose();
     this.ready.dispose();
+    this.crashReported.dispose();
   }
 
   private refreshStatus(): void {
@@ -167,7 +171,7 @@ export class HostConnection implements vscode.Disposable {
         documentSelector: [],
         outputChannel: this.output,
         revealOutputChannelOn: RevealOutputChannelOn.Never,
-        errorHandler: new RestartOnCrash(this.output),
+        errorHandler: new RestartOnCrash(this.output, (message) => this.crashReported.fire(message)),
       },
     );
   }
@@ -178,9 +182,12 @@ class RestartOnCrash implements ErrorHandler {
   private static readonly window = 3 * 60_000;
   private static readonly maxRestarts = 4;
   private crashes: number[] = [];
-  private reported = false;
+  private told = false;
 
-  constructor(private readonly output: vscode.OutputChannel) {}
+  constructor(
+    private readonly output: vscode.OutputChannel,
+    private readonly onTell: (message: string) => void,
+  ) {}
 
   error(): { action: ErrorAction; handled: boolean } {
     return { action: ErrorAction.Continue, handled: true };
@@ -193,14 +200,15 @@ class RestartOnCrash implements ErrorHandler {
       void this.tell("Model Runner: the host keeps stopping, so it was not restarted again. Its log says why.", "error");
       return { action: CloseAction.DoNotRestart, handled: true };
     }
-    if (!this.reported) {
-      this.reported = true;
+    if (!this.told) {
+      this.told = true;
       void this.tell("Model Runner: the host stopped unexpectedly and was restarted.", "warning");
     }
     return { action: CloseAction.Restart, handled: true };
   }
 
   private async tell(message: string, severity: "warning" | "error"): Promise<void> {
+    this.onTell(message);
     const show = severity === "error" ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
     if ((await show(message, "Show Logs")) === "Show Logs") this.output.show();
   }

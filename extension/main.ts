@@ -24,6 +24,8 @@ export interface ModelRunnerApi {
   models: ModelsView;
   engines: EnginesView;
   quantizations: QuantizationsView;
+  /** The open chat panel (`lmr.chat` opens it). */
+  chatPanel(): ChatPanel | undefined;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ModelRunnerApi> {
@@ -65,5 +67,5 @@ export async function activate(context: vscode.ExtensionContext): Promise<ModelR
     statusBar.setState("stopped");
     showError(error);
   }
-  return { host, models, engines, quantizations };
+  return { host, models, engines, quantizations, chatPanel: () => ChatPanel.open };
 }

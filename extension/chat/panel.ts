@@ -19,7 +19,8 @@ const FromWebviewSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("insert"), code: z.string() }),
 ]);
 
-type ToWebview =
+/** What the panel posts to its webview; tests observe the same stream through `onDidPost`. */
+export type ToWebview =
   | { type: "init"; models: string[]; model: string | undefined; history: ChatMessage[] }
   | { type: "start" }
   | { type: "delta"; text: string }
@@ -30,10 +31,17 @@ export class ChatPanel implements vscode.Disposable {
   static readonly viewType = "lmr.chatPanel";
   private static current: ChatPanel | undefined;
 
+  /** The open panel, if any. */
+  static get open(): ChatPanel | undefined {
+    return ChatPanel.current;
+  }
+
   private readonly history: ChatMessage[] = [];
   private running: AbortController | undefined;
   private model: string | undefined;
-  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly posted = new vscode.EventEmitter<ToWebview>();
+  readonly onDidPost = this.posted.event;
+  private readonly subscriptions: vscode.Disposable[] = [this.posted];
 
   /** Opens the panel, or brings the open one forward; `model` preselects a model in its dropdown. */
   static show(context: vscode.ExtensionContext, host: HostConnection, onAnswer: (tokensPerSecond: number | undefined) => void, model?: string): ChatPanel {
@@ -68,7 +76,13 @@ export class ChatPanel implements vscode.Disposable {
     );
   }
 
-  private async receive(raw: unknown): Promise<void> {
+  /** The conversation as the model gets it: user turns carry the editor context they were sent with. */
+  get conversation(): readonly ChatMessage[] {
+    return this.history;
+  }
+
+  /** Handles a message from the webview; a `send` settles when its answer ends. Public so tests drive the panel as its page does. */
+  async receive(raw: unknown): Promise<void> {
     const message = FromWebviewSchema.safeParse(raw);
     if (!message.success) return;
     const data = message.data;
@@ -126,6 +140,7 @@ export class ChatPanel implements vscode.Disposable {
   }
 
   private post(message: ToWebview): void {
+    this.posted.fire(message);
     void this.panel.webview.postMessage(message);
   }
 
