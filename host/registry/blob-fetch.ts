@@ -1,8 +1,9 @@
 import { isLmrError, UpstreamError } from "../errors";
 import type { BlobInfo, BlobStore } from "../store/blobs";
+import type { StreamedResponse } from "./streamed-get";
 
 /** Opens a download of a blob's bytes from `offset` on (a `Range` request when it is not 0). */
-export type BlobOpener = (offset: number, signal: AbortSignal | undefined) => Promise<Response>;
+export type BlobOpener = (offset: number, signal: AbortSignal | undefined) => Promise<StreamedResponse>;
 
 export interface FetchBlobOptions {
   /** Where the bytes come from, as errors name it. */
@@ -61,16 +62,16 @@ export async function fetchBlob(blobs: BlobStore, digest: string, open: BlobOpen
  * the whole blob (a server that ignores ranges: the bytes already on disk are skipped), or 416 when the partial
  * file already holds everything (the store's digest check then decides whether it does).
  */
-async function* resumedBody(response: Response, offset: number): AsyncGenerator<Uint8Array> {
+async function* resumedBody(response: StreamedResponse, offset: number): AsyncGenerator<Uint8Array> {
   if (response.status === 416) {
-    await response.body?.cancel();
+    response.body.destroy();
     return;
   }
   let skip = 0;
   if (response.status === 206) {
     const start = Number(/^bytes (\d+)-/.exec(response.headers.get("content-range") ?? "")?.[1] ?? Number.NaN);
     if (start !== offset) {
-      await response.body?.cancel();
+      response.body.destroy();
       throw new UpstreamError(`The server answered a request for bytes from ${offset} on with a range starting at ${start}.`, {
         fix: "Pull again; if it keeps failing, the server does not handle Range requests correctly.",
         code: "bad_range",
@@ -79,8 +80,7 @@ async function* resumedBody(response: Response, offset: number): AsyncGenerator<
   } else {
     skip = offset;
   }
-  if (!response.body) return;
-  for await (const chunk of response.body) {
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
     if (skip >= chunk.byteLength) {
       skip -= chunk.byteLength;
       continue;

@@ -7,6 +7,7 @@ import { findCredentials, type Credentials } from "./credentials";
 import { registryBaseUrl } from "./endpoint";
 import { nextPageLink } from "./link-header";
 import { digestMismatchError, registryResponseError } from "./registry-errors";
+import { bufferedResponse, type StreamedResponse, streamedGet } from "./streamed-get";
 import { send } from "./transport";
 
 /** Manifest types asked for: DMR pushes OCI manifests; Docker's v2 schema is what older tools push. */
@@ -127,6 +128,24 @@ export class RegistryClient {
     });
     if (response.ok || response.status === 416) return response;
     throw await registryResponseError(response, this.target(repository, digest));
+  }
+
+  /**
+   * Downloads a blob from `offset` on, its body a Node stream (see `streamedGet`): 200, 206 and 416 are returned
+   * for the caller to resume by; any other status is an error.
+   */
+  async blobStream(repository: string, digest: string, offset: number, signal?: AbortSignal): Promise<StreamedResponse> {
+    const url = new URL(`v2/${repository}/blobs/${digest}`, this.baseUrl);
+    const scopes = [repositoryScope(repository, ["pull"])];
+    for (let attempt = 0; ; attempt++) {
+      const authorization = await this.auth.authorization(scopes, signal);
+      const headers = { ...rangeHeader({ start: offset }), ...(authorization ? { authorization } : {}) };
+      const response = await streamedGet(this.registry, url, headers, signal);
+      if (response.status === 200 || response.status === 206 || response.status === 416) return response;
+      const failed = await bufferedResponse(response);
+      if (failed.status === 401 && attempt === 0 && this.auth.challenged(failed, scopes)) continue;
+      throw await registryResponseError(failed, this.target(repository, digest));
+    }
   }
 
   async hasBlob(repository: string, digest: string, signal?: AbortSignal): Promise<boolean> {

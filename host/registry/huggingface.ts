@@ -3,6 +3,7 @@ import { AuthenticationError, type LmrError, NotFoundError, PermissionError, Ups
 import { type ByteRange, rangeHeader } from "./byte-range";
 import type { HubFile } from "./hf-files";
 import { nextPageLink } from "./link-header";
+import { bufferedResponse, type StreamedResponse, streamedGet } from "./streamed-get";
 import { send } from "./transport";
 
 const defaultEndpoint = "https://huggingface.co";
@@ -66,6 +67,13 @@ export class HuggingFaceRepository {
     throw await this.error(response, path);
   }
 
+  /** A file's bytes from `offset` on, its body a Node stream (see `streamedGet`); 200, 206 and 416 are returned. */
+  async downloadStream(path: string, offset: number, signal?: AbortSignal): Promise<StreamedResponse> {
+    const response = await streamedGet("hf.co", this.fileUrl(path), { ...rangeHeader({ start: offset }), ...this.authorization() }, signal);
+    if (response.status === 200 || response.status === 206 || response.status === 416) return response;
+    throw await this.error(await bufferedResponse(response), path);
+  }
+
   fileUrl(path: string): URL {
     const encoded = path.split("/").map(encodeURIComponent).join("/");
     return new URL(`${this.repository}/resolve/${revision}/${encoded}`, this.endpoint);
@@ -79,8 +87,11 @@ export class HuggingFaceRepository {
 
   private request(url: URL, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
     // fetch drops Authorization when the Hub redirects a download to its CDN, as it must.
-    const authorization: Record<string, string> = this.#token ? { authorization: `Bearer ${this.#token}` } : {};
-    return send("hf.co", url, { headers: { ...headers, ...authorization }, signal });
+    return send("hf.co", url, { headers: { ...headers, ...this.authorization() }, signal });
+  }
+
+  private authorization(): Record<string, string> {
+    return this.#token ? { authorization: `Bearer ${this.#token}` } : {};
   }
 
   private async error(response: Response, path?: string): Promise<LmrError> {

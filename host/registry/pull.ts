@@ -40,7 +40,7 @@ export async function pullModel(
 
   await inParallel(blobs, parallelDownloads, signal, async (blob, blobSignal) => {
     if ((await store.blobs.size(blob.digest)) === blob.size) return progress.skip(blob.digest);
-    await fetchBlob(store.blobs, blob.digest, (offset, attemptSignal) => client.blob(ref.repository, blob.digest, { start: offset }, attemptSignal), {
+    await fetchBlob(store.blobs, blob.digest, (offset, attemptSignal) => client.blobStream(ref.repository, blob.digest, offset, attemptSignal), {
       source,
       signal: blobSignal,
       onProgress: (bytes) => progress.update(blob.digest, bytes),
