@@ -22,6 +22,14 @@ describe("completions, fill-in-the-middle and embeddings", () => {
     assert.equal(completion.choices[0]!.finish_reason, "stop");
   });
 
+  it("reuses the cached prompt of an earlier completion that this one extends", async () => {
+    const base = "A shared preamble that an editor sends with every request. ".repeat(4);
+    const first = await host.openai().completions.create({ model: NAMES.chatml, prompt: base, max_tokens: 4 });
+    const second = await host.openai().completions.create({ model: NAMES.chatml, prompt: `${base}And one more line.`, max_tokens: 4 });
+    const cached = (second.usage as { prompt_tokens_details?: { cached_tokens: number } }).prompt_tokens_details!.cached_tokens;
+    assert.ok(cached >= first.usage!.prompt_tokens - 1, `cached ${cached} of the ${first.usage!.prompt_tokens} tokens the first prompt had`);
+  });
+
   it("streams a completion and echoes the prompt when asked", async () => {
     const { prompt, text } = models.chatml.expected.completion;
     const stream = await host.openai().completions.create({ model: NAMES.chatml, prompt, stream: true, echo: true });

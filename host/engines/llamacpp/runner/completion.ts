@@ -1,4 +1,4 @@
-import { LlamaCompletion, type LlamaCompletionGenerationOptions, type LlamaCompletionResponse, type LlamaContextSequence } from "node-llama-cpp";
+import { LlamaCompletion, LlamaVocabularyType, type LlamaCompletionGenerationOptions, type LlamaCompletionResponse, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
 import { UserError } from "../../../errors";
 import type { CompletionRequest, InfillRequest } from "../../../protocol/openai";
 import type { RunnerResult } from "../../../protocol/runner";
@@ -18,16 +18,18 @@ function finish(reason: StopReason) {
 export async function textCompletion(loaded: LoadedModel, body: CompletionRequest, emit: Emit, signal: AbortSignal): Promise<RunnerResult> {
   const promptText = typeof body.prompt === "string" ? body.prompt : body.prompt[0]!;
   if (body.suffix != null) return fillInTheMiddle(loaded, promptText, body.suffix, body, body.max_tokens, emit, signal);
-  const prompt = loaded.model.tokenize(promptText, false);
-  if (loaded.model.tokens.bos != null && loaded.model.fileInfo.metadata.tokenizer?.ggml?.add_bos_token !== false)
-    prompt.unshift(loaded.model.tokens.bos);
+  // LlamaCompletion puts the beginning token in front itself: handing it one too would evaluate it
+  // twice and make the prompt match no cached sequence.
+  const beginning = beginningToken(loaded.model);
+  const text = loaded.model.tokenize(promptText, false, beginning == null ? undefined : "trimLeadingSpace");
+  const prompt = beginning == null ? text : [beginning, ...text];
   return generate(
     loaded,
     prompt,
     body.max_tokens,
     (sequence, maxTokens, onToken) =>
       complete(sequence, { ...samplingOptions(loaded.model, body), maxTokens, signal, stopOnAbortSignal: true, onToken, onTextChunk: emit }, (completion, options) =>
-        completion.generateCompletionWithMeta(prompt, options),
+        completion.generateCompletionWithMeta(text, options),
       ),
     { cachePrompt: body.cache_prompt },
   );
@@ -58,11 +60,12 @@ async function fillInTheMiddle(
       code: "fim_not_supported",
       fix: "Use a code model trained for fill-in-the-middle (Qwen2.5-Coder, CodeLlama, StarCoder2, …), or send the prompt without a suffix.",
     });
-  const prefixTokens = loaded.model.tokenize(prefix, false);
-  const suffixTokens = loaded.model.tokenize(suffix, false);
-  // The prefix-suffix-middle order node-llama-cpp evaluates; used to fit the context and to find a
-  // sequence that already holds this file's prefix.
-  const prompt = [tokens.prefix, ...prefixTokens, tokens.suffix, ...suffixTokens, tokens.middle];
+  const prefixTokens = loaded.model.tokenize(prefix, false, "trimLeadingSpace");
+  const suffixTokens = loaded.model.tokenize(suffix, false, "trimLeadingSpace");
+  // What node-llama-cpp evaluates, in its order: used to fit the context and to find a sequence
+  // that already holds this file's prefix.
+  const beginning = beginningToken(loaded.model);
+  const prompt = [...(beginning == null ? [] : [beginning]), tokens.prefix, ...prefixTokens, tokens.suffix, ...suffixTokens, tokens.middle];
   return generate(
     loaded,
     prompt,
@@ -73,6 +76,19 @@ async function fillInTheMiddle(
       ),
     { cachePrompt: sampling.cache_prompt },
   );
+}
+
+/** The token LlamaCompletion prepends to a prompt, by node-llama-cpp's own rule (which it does not export). */
+function beginningToken(model: LlamaModel): Token | null {
+  switch (model.vocabularyType) {
+    case LlamaVocabularyType.rwkv:
+    case LlamaVocabularyType.ugm:
+      return null;
+    case LlamaVocabularyType.wpm:
+      return model.tokens.bos;
+    default:
+      return model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
+  }
 }
 
 /** Runs one generation on a borrowed sequence, which stays with the pool afterwards. */
