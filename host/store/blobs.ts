@@ -7,6 +7,7 @@ import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { Worker } from "node:worker_threads";
 import path from "node:path";
 import { UpstreamError } from "../errors";
 import { writeFileAtomic } from "./atomic-write";
@@ -17,6 +18,13 @@ import { withFileLock } from "./lock";
 
 /** Bytes of a download that may wait for the disk before the network is paused. */
 const WRITE_BUFFER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Bytes written between flushes to the disk while a download runs. Flushing as it goes, rather than all at
+ * the end, overlaps the disk's work with the network's: one fsync of a whole 1 GiB blob took a quarter of
+ * its pull.
+ */
+const FLUSH_INTERVAL_BYTES = 64 * 1024 * 1024;
 
 export interface BlobInfo {
   digest: Digest;
@@ -69,45 +77,58 @@ export class BlobStore {
         }
         const incomplete = this.layout.incompleteBlob(expected);
         await mkdir(path.dirname(incomplete), { recursive: true });
-        const hash = createHash("sha256");
-        let size = 0;
-        if (options.resume) {
+        const hash = new BackgroundHash();
+        try {
+          let size = 0;
+          if (options.resume) {
+            try {
+              for await (const chunk of createReadStream(incomplete) as AsyncIterable<Buffer>) {
+                hash.update(chunk);
+                size += chunk.length;
+              }
+            } catch (error) {
+              if (errorCode(error) !== "ENOENT") throw error;
+            }
+          }
+          // A write stream gathers the chunks that arrive while a write is under way into one writev:
+          // awaiting a write per network chunk (16–64 KiB) made the disk's round trips the limit. When
+          // the network stalls, what came so far is on disk at once, for a later pull to resume from.
+          const handle = await open(incomplete, options.resume ? "a" : "w");
+          const file = createWriteStream(incomplete, { fd: handle, highWaterMark: WRITE_BUFFER_BYTES, flush: true });
+          const closed = finished(file);
+          let flushing: Promise<void> | undefined;
+          let flushedAt = 0;
           try {
-            for await (const chunk of createReadStream(incomplete) as AsyncIterable<Buffer>) {
+            for await (const chunk of source) {
               hash.update(chunk);
               size += chunk.length;
+              if (!file.write(chunk)) await once(file, "drain");
+              // One flush at a time, of the bytes the stream has handed to the kernel so far.
+              if (flushing === undefined && file.bytesWritten - flushedAt >= FLUSH_INTERVAL_BYTES) {
+                flushedAt = file.bytesWritten;
+                flushing = handle.datasync().finally(() => (flushing = undefined));
+              }
+              options.onProgress?.(size);
             }
-          } catch (error) {
-            if (errorCode(error) !== "ENOENT") throw error;
+          } finally {
+            // Bytes that arrived before an interruption are good; keeping them lets a resume skip them.
+            await flushing?.catch(() => undefined);
+            file.end();
+            await closed;
           }
-        }
-        // A write stream gathers the chunks that arrive while a write is under way into one writev:
-        // awaiting a write per network chunk (16–64 KiB) made the disk's round trips the limit. When
-        // the network stalls, what came so far is on disk at once, for a later pull to resume from.
-        const file = createWriteStream(incomplete, { flags: options.resume ? "a" : "w", highWaterMark: WRITE_BUFFER_BYTES, flush: true });
-        const closed = finished(file);
-        try {
-          for await (const chunk of source) {
-            hash.update(chunk);
-            size += chunk.length;
-            if (!file.write(chunk)) await once(file, "drain");
-            options.onProgress?.(size);
+          const actual = `sha256:${await hash.digest()}`;
+          if (actual !== expected) {
+            await rm(incomplete, { force: true });
+            throw new UpstreamError(`Blob ${expected} arrived with digest ${actual} (${size} bytes); it was discarded.`, {
+              fix: "The download was corrupted or the registry served other content than its manifest names. Pull the model again.",
+              code: "digest_mismatch",
+            });
           }
+          await rename(incomplete, this.layout.blob(expected));
+          return { digest: expected, size };
         } finally {
-          // Bytes that arrived before an interruption are good; keeping them lets a resume skip them.
-          file.end();
-          await closed;
+          hash.close();
         }
-        const actual = `sha256:${hash.digest("hex")}`;
-        if (actual !== expected) {
-          await rm(incomplete, { force: true });
-          throw new UpstreamError(`Blob ${expected} arrived with digest ${actual} (${size} bytes); it was discarded.`, {
-            fix: "The download was corrupted or the registry served other content than its manifest names. Pull the model again.",
-            code: "digest_mismatch",
-          });
-        }
-        await rename(incomplete, this.layout.blob(expected));
-        return { digest: expected, size };
       },
       { timeoutMs: Number.POSITIVE_INFINITY },
     );
@@ -153,6 +174,68 @@ export class BlobStore {
     const parsed = parseDigest(digest);
     await rm(this.layout.blob(parsed), { force: true });
     await rm(this.layout.incompleteBlob(parsed), { force: true });
+  }
+}
+
+/** Bytes handed to the hashing thread at once: few messages, each worth its copy. */
+const HASH_BATCH_BYTES = 4 * 1024 * 1024;
+
+const hashWorkerSource = `
+const { parentPort } = require("node:worker_threads");
+const hash = require("node:crypto").createHash("sha256");
+parentPort.on("message", (batch) => {
+  if (batch === null) parentPort.postMessage(hash.digest("hex"));
+  else hash.update(new Uint8Array(batch));
+});
+`;
+
+/**
+ * SHA-256 on a thread of its own. Hashing on the main thread cost about as much time as receiving and
+ * writing the bytes; a thread of its own lets a pull run at the speed of the slower of the two. Chunks are
+ * gathered into batches whose memory moves to the thread without a copy.
+ */
+class BackgroundHash {
+  readonly #worker = new Worker(hashWorkerSource, { eval: true });
+  readonly #failed: Promise<never>;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+
+  constructor() {
+    this.#failed = once(this.#worker, "error").then(([error]) => Promise.reject(error));
+    this.#failed.catch(() => undefined);
+  }
+
+  update(chunk: Uint8Array): void {
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.byteLength;
+    if (this.#pendingBytes >= HASH_BATCH_BYTES) this.#send();
+  }
+
+  /** The hex digest of every byte given; the hash takes no more after it. */
+  async digest(): Promise<string> {
+    this.#send();
+    const answered = once(this.#worker, "message").then(([hex]) => hex as string);
+    this.#worker.postMessage(null);
+    return Promise.race([answered, this.#failed]);
+  }
+
+  /** Ends the thread, whether or not a digest was taken. */
+  close(): void {
+    void this.#worker.terminate();
+  }
+
+  #send(): void {
+    if (this.#pendingBytes === 0) return;
+    // A buffer of its own: a small one from Buffer's shared pool could not be moved to the thread.
+    const batch = Buffer.allocUnsafeSlow(this.#pendingBytes);
+    let offset = 0;
+    for (const chunk of this.#pending) {
+      batch.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#worker.postMessage(batch.buffer, [batch.buffer]);
   }
 }
 
