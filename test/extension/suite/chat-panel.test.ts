@@ -1,6 +1,9 @@
 // The chat panel driven as its page (media/chat.js) drives it: the same messages into its handler, and what it posts
 // back to the page observed through the extension's API.
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import * as vscode from "vscode";
 import type { ChatPanel, ToWebview } from "../../../extension/chat/panel";
 import { eventually, fixture, modelRunner } from "./extension-api";
@@ -30,15 +33,38 @@ function streamed(posted: ToWebview[]): string {
   return posted.map((message) => (message.type === "delta" ? message.text : "")).join("");
 }
 
-/** An untitled JavaScript editor beside the panel, as the user's file would be. */
-async function editor(content: string): Promise<vscode.TextEditor> {
-  const document = await vscode.workspace.openTextDocument({ language: "javascript", content });
-  return vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+/**
+ * A JavaScript editor with the panel opened beside it, the layout the user works in: the panel has the
+ * focus, the editor stays visible. Editors left open by other suites would share the panel's column.
+ */
+async function editorBesidePanel(content: string, selection: vscode.Range): Promise<{ editor: vscode.TextEditor; panel: ChatPanel }> {
+  const { chatPanel } = await modelRunner();
+  await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+  await eventually("the chat panel to close", async () => (chatPanel() ? undefined : true));
+  // A file of its own per test: untitled documents reuse their names, and the extension host can hand back the
+  // previous document under the reused name.
+  const file = join(await mkdtemp(join(tmpdir(), "lmr-chat-panel-")), "code.js");
+  await writeFile(file, content);
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, selection });
+  const panel = await openPanel();
+  // The editor's state reaches the extension host on its own time; the user clicks in the panel after it has.
+  await eventually("the editor visible beside the focused panel", async () =>
+    !vscode.window.activeTextEditor && vscode.window.visibleTextEditors.includes(editor) ? true : undefined,
+  );
+  return { editor, panel };
 }
 
-async function discard(document: vscode.TextDocument): Promise<void> {
-  await vscode.window.showTextDocument(document);
-  await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+/** Runs `use` on an editor beside the panel, then closes the editor unsaved. */
+async function withEditor(content: string, selection: vscode.Range, use: (editor: vscode.TextEditor, panel: ChatPanel) => Promise<void>): Promise<void> {
+  const { editor, panel } = await editorBesidePanel(content, selection);
+  try {
+    await use(editor, panel);
+  } finally {
+    await vscode.window.showTextDocument(editor.document, editor.viewColumn);
+    await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    await rm(dirname(editor.document.uri.fsPath), { recursive: true, force: true });
+  }
 }
 
 describe("chat panel", () => {
@@ -81,27 +107,18 @@ describe("chat panel", () => {
     assert.deepEqual(panel.conversation.at(-1), { role: "assistant", content: fixture.chatReply });
   });
 
-  it("Insert at Cursor puts a code block's text at the editor's cursor", async () => {
-    const target = await editor("function add(x, y) {\n  \n}\n");
-    target.selection = new vscode.Selection(1, 2, 1, 2);
-    const panel = await openPanel();
+  it("Insert at Cursor puts a code block's text at the editor's cursor", () =>
+    withEditor("function add(x, y) {\n  \n}\n", new vscode.Range(1, 2, 1, 2), async (editor, panel) => {
+      await panel.receive({ type: "insert", code: "return x + y;" });
+      assert.equal(editor.document.getText(), "function add(x, y) {\n  return x + y;\n}\n");
+    }));
 
-    await panel.receive({ type: "insert", code: "return x + y;" });
-    assert.equal(target.document.getText(), "function add(x, y) {\n  return x + y;\n}\n");
-    await discard(target.document);
-  });
-
-  it("Include selection puts the selected code in front of the question", async () => {
-    const source = await editor("const answer = 42;\nconsole.log(answer);\n");
-    source.selection = new vscode.Selection(0, 0, 0, 18);
-    const panel = await openPanel();
-    await panel.receive({ type: "clear" });
-
-    const posted = await send(panel, "What is this?", "selection");
-    assert.equal(streamed(posted), fixture.chatReply);
-    const question = panel.conversation[0]?.content ?? "";
-    assert.match(question, /^Selected code .+:\n```javascript\nconst answer = 42;\n```\n\nWhat is this\?$/);
-    assert.ok(!question.includes("console.log"), "only the selection, not the whole file");
-    await discard(source.document);
-  });
+  it("Include selection puts the selected code in front of the question", () =>
+    withEditor("const answer = 42;\nconsole.log(answer);\n", new vscode.Range(0, 0, 0, 18), async (_editor, panel) => {
+      const posted = await send(panel, "What is this?", "selection");
+      assert.equal(streamed(posted), fixture.chatReply);
+      const question = panel.conversation[0]?.content ?? "";
+      assert.match(question, /^Selected code .+:\n```javascript\nconst answer = 42;\n```\n\nWhat is this\?$/);
+      assert.ok(!question.includes("console.log"), "only the selection, not the whole file");
+    }));
 });
