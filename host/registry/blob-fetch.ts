@@ -46,7 +46,9 @@ export async function fetchBlob(blobs: BlobStore, digest: string, open: BlobOpen
         },
       });
     } catch (error) {
-      if (interruption === undefined || options.signal?.aborted || isLmrError(error)) throw error;
+      // node:http fails a cancelled body with its own AbortError; the caller's reason is what it knows.
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (interruption === undefined || isLmrError(error)) throw error;
       if (attempt < maxAttempts && onDisk > started) continue;
       throw new UpstreamError(`The download of ${digest} from ${options.source} was interrupted: ${reason(error)}.`, {
         fix: "Pull again: the download resumes where it stopped.",
