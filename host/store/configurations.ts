@@ -1,5 +1,4 @@
 /** `configurations.json`: what `lmr configure` set per model, keyed by model ID. */
-import { readFile } from "node:fs/promises";
 import { UserError } from "../errors";
 import {
   type ConfigurationsFile,
@@ -9,31 +8,14 @@ import {
   ModelConfigurationPatchSchema,
 } from "../protocol/store";
 import { writeFileAtomic } from "./atomic-write";
-import { errorCode } from "./fs-error";
-import { StoreError } from "./store-error";
+import { readJsonFile } from "./json-file";
 
-export async function readConfigurations(file: string): Promise<ConfigurationsFile> {
-  let raw: string;
-  try {
-    raw = await readFile(file, "utf8");
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") return {};
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    json = undefined;
-  }
-  const parsed = ConfigurationsFileSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new StoreError(`The model configurations file ${file} is damaged.`, {
-      fix: `Delete ${file} and run lmr configure again.`,
-      code: "store_configurations_damaged",
-    });
-  }
-  return parsed.data;
+export function readConfigurations(file: string): Promise<ConfigurationsFile> {
+  return readJsonFile(file, ConfigurationsFileSchema, {}, {
+    message: `The model configurations file ${file} is damaged.`,
+    fix: `Delete ${file} and run lmr configure again.`,
+    code: "store_configurations_damaged",
+  });
 }
 
 export async function writeConfigurations(file: string, configurations: ConfigurationsFile): Promise<void> {

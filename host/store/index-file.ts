@@ -3,35 +3,18 @@
  * blobs they use. Tags are kept in the familiar short form and compared as parsed references, so
  * `index.docker.io/ai/x:latest` written by another tool still names `ai/x:latest`.
  */
-import { readFile } from "node:fs/promises";
 import { type IndexEntry, ModelIndexSchema } from "../protocol/store";
 import { writeFileAtomic } from "./atomic-write";
-import { errorCode } from "./fs-error";
 import { ModelReference } from "./reference";
-import { StoreError } from "./store-error";
+import { readJsonFile } from "./json-file";
 
 export async function readIndex(file: string): Promise<IndexEntry[]> {
-  let raw: string;
-  try {
-    raw = await readFile(file, "utf8");
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") return [];
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    json = undefined;
-  }
-  const index = ModelIndexSchema.safeParse(json);
-  if (!index.success) {
-    throw new StoreError(`The model index ${file} is damaged.`, {
-      fix: `Move ${file} aside; the models will have to be pulled again.`,
-      code: "store_index_damaged",
-    });
-  }
-  return index.data.models;
+  const index = await readJsonFile(file, ModelIndexSchema, { models: [] }, {
+    message: `The model index ${file} is damaged.`,
+    fix: `Move ${file} aside; the models will have to be pulled again.`,
+    code: "store_index_damaged",
+  });
+  return index.models;
 }
 
 export async function writeIndex(file: string, entries: IndexEntry[]): Promise<void> {
