@@ -6,7 +6,7 @@ import { type ByteRange, rangeHeader } from "./byte-range";
 import { findCredentials, type Credentials } from "./credentials";
 import { registryBaseUrl } from "./endpoint";
 import { nextPageLink } from "./link-header";
-import { digestMismatchError, registryResponseError } from "./registry-errors";
+import { digestMismatchError, registryResponseError, type RegistryTarget } from "./registry-errors";
 import { bufferedResponse, type StreamedResponse, streamedGet } from "./streamed-get";
 import { send } from "./transport";
 
@@ -71,10 +71,9 @@ export class RegistryClient {
    */
   async ping(signal?: AbortSignal): Promise<void> {
     const response = await this.request("v2/", { scopes: [], repository: "", signal });
+    if (!response.ok && !(response.status === 401 && !this.auth.credentials))
+      throw await registryResponseError(response, { registry: this.registry, repository: "", loggedIn: this.loggedIn });
     await response.body?.cancel();
-    if (response.ok) return;
-    if (response.status === 401 && !this.auth.credentials) return;
-    throw await registryResponseError(response, { registry: this.registry, repository: "", loggedIn: this.loggedIn });
   }
 
   get loggedIn(): boolean {
@@ -168,8 +167,7 @@ export class RegistryClient {
       repository,
       signal,
     });
-    await response.body?.cancel();
-    if (response.status !== 202) throw await registryResponseError(response, this.target(repository));
+    await this.expectStatus(response, [202], this.target(repository));
     return this.location(response);
   }
 
@@ -187,10 +185,8 @@ export class RegistryClient {
       repository,
       signal,
     });
-    await response.body?.cancel();
-    if (response.status === 201) return "mounted";
-    if (response.status !== 202) throw await registryResponseError(response, this.target(repository));
-    return this.location(response);
+    await this.expectStatus(response, [201, 202], this.target(repository));
+    return response.status === 201 ? "mounted" : this.location(response);
   }
 
   /**
@@ -215,8 +211,7 @@ export class RegistryClient {
       repository,
       signal,
     });
-    await response.body?.cancel();
-    if (response.status !== 202) throw await registryResponseError(response, this.target(repository));
+    await this.expectStatus(response, [202], this.target(repository));
     return this.location(response);
   }
 
@@ -238,8 +233,7 @@ export class RegistryClient {
       repository,
       signal,
     });
-    await response.body?.cancel();
-    if (response.status !== 201) throw await registryResponseError(response, this.target(repository, digest));
+    await this.expectStatus(response, [201], this.target(repository, digest));
   }
 
   async putManifest(repository: string, tag: string, manifest: FetchedManifest, signal?: AbortSignal): Promise<void> {
@@ -252,6 +246,15 @@ export class RegistryClient {
       reference: tag,
       signal,
     });
+    await response.body?.cancel();
+  }
+
+  /**
+   * Refuses any status but `expected` with the registry's own error (read from the body, so the body is
+   * read before it is let go), and otherwise lets the body go unread.
+   */
+  private async expectStatus(response: Response, expected: number[], target: RegistryTarget): Promise<void> {
+    if (!expected.includes(response.status)) throw await registryResponseError(response, target);
     await response.body?.cancel();
   }
 
