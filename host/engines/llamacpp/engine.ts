@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import os from "node:os";
+import type { Llama } from "node-llama-cpp";
 import { estimateMemory, type MemoryEstimate } from "../../gguf/memory-estimate";
 import { readGgufHeader } from "../../gguf/reader";
 import { ggufShards } from "../../store/shards";
@@ -26,6 +27,8 @@ export function defaultThreads(): number {
 export class LlamaCppEngine implements Engine {
   readonly name = "llama.cpp" as const;
   readonly formats = ["gguf"] as const;
+
+  private llama: Promise<Llama> | undefined;
 
   constructor(private readonly options: LlamaCppEngineOptions = {}) {}
 
@@ -60,11 +63,21 @@ export class LlamaCppEngine implements Engine {
     };
   }
 
+  /**
+   * node-llama-cpp's view of this machine (GPU, backend, release), loaded once: status is asked for
+   * often (the editor, /models/quants) and the bindings need not load again. The host itself never
+   * loads a model, so asking here is safe.
+   */
+  private machine(): Promise<Llama> {
+    this.llama ??= import("node-llama-cpp").then(({ getLlama }) => getLlama({ gpu: this.options.gpu === "none" ? false : (this.options.gpu ?? "auto") }));
+    // A failed start (no binary for this GPU) is tried again at the next question.
+    this.llama.catch(() => (this.llama = undefined));
+    return this.llama;
+  }
+
   async status(): Promise<EngineStatus> {
-    // The host itself never loads a model; asking node-llama-cpp about the machine is safe here.
-    const { getLlama } = await import("node-llama-cpp");
     try {
-      const llama = await getLlama({ gpu: this.options.gpu === "none" ? false : (this.options.gpu ?? "auto") });
+      const llama = await this.machine();
       const vram = llama.gpu ? await llama.getVramState() : undefined;
       return {
         name: this.name,
