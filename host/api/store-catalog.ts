@@ -1,7 +1,8 @@
 import type { Engine, EngineName } from "../engines/engine";
 import type { ModelObject } from "../protocol/openai";
 import type { Scheduler } from "../scheduler/scheduler";
-import { DEFAULT_CONTEXT_SIZE, modelName, trainedContextSize } from "../scheduler/store-model-source";
+import { contextSizeInForce, modelName } from "../scheduler/store-model-source";
+import type { ModelConfiguration } from "../protocol/store";
 import type { ModelStore, StoredModel } from "../store/store";
 import type { ModelCatalog } from "./model-catalog";
 
@@ -14,29 +15,24 @@ export class StoreCatalog implements ModelCatalog {
   ) {}
 
   async list(engine?: EngineName): Promise<ModelObject[]> {
-    const models = await this.store.list();
-    const local = (await Promise.all(models.map((model) => this.describe(model)))).flat();
+    const [models, configurations] = await Promise.all([this.store.list(), this.store.configurations()]);
+    const local = models.flatMap((model) => this.describe(model, configurations[model.id] ?? {}));
     const remote = (await Promise.all(this.engines.map((e) => e.remoteModels?.() ?? []))).flat();
     return [...local, ...remote].filter((model) => !engine || model.engine === engine);
   }
 
   async get(name: string): Promise<ModelObject> {
     const model = await this.store.get(name);
-    const objects = await this.describe(model);
+    const objects = this.describe(model, await this.store.configuration(model));
     const wanted = modelName(model, name);
     return objects.find((object) => object.id === wanted) ?? objects[0]!;
   }
 
-  private async describe(model: StoredModel): Promise<ModelObject[]> {
+  private describe(model: StoredModel, configuration: ModelConfiguration): ModelObject[] {
     const config = model.config.config;
-    const configuration = await this.store.configuration(model.id);
     const format = config.format ?? "gguf";
     const loaded = this.scheduler.runnerOf(modelName(model, model.id));
-    const contextWindow =
-      loaded?.description.contextSize ??
-      configuration.contextSize ??
-      config.context_size ??
-      Math.min(trainedContextSize(config.gguf) ?? DEFAULT_CONTEXT_SIZE, DEFAULT_CONTEXT_SIZE);
+    const contextWindow = loaded?.description.contextSize ?? contextSizeInForce(model, configuration);
     const created = Math.floor((model.created?.getTime() ?? 0) / 1000);
     return model.tags.map(String).map((tag) => ({
       id: tag,

@@ -74,7 +74,7 @@ export function requestHandlers(host: Host): RequestHandlers {
         created: model.created?.toISOString(),
         size: model.size,
         config: model.config,
-        configuration: await store.configuration(model.id),
+        configuration: await store.configuration(model),
       };
     },
 

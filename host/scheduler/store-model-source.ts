@@ -1,4 +1,5 @@
 import type { ModelToLoad } from "../engines/engine";
+import type { ModelConfiguration } from "../protocol/store";
 import type { ModelStore, StoredModel } from "../store/store";
 import { ModelReference } from "../store/reference";
 import type { ModelSource } from "./scheduler";
@@ -15,16 +16,15 @@ export class StoreModelSource implements ModelSource {
 
   async resolve(name: string): Promise<ModelToLoad & { keepAlive?: string }> {
     const model = await this.store.get(name);
-    const [bundle, configuration] = await Promise.all([this.store.bundle(model), this.store.configuration(model.id)]);
+    const [bundle, configuration] = await Promise.all([this.store.bundle(model), this.store.configuration(model)]);
     const config = model.config.config;
     const format = config.format === "safetensors" ? "safetensors" : "gguf";
-    const trained = trainedContextSize(config.gguf);
     return {
       name: modelName(model, name),
       id: model.id,
       format,
       path: format === "gguf" ? bundle.gguf[0]! : bundle.dir,
-      contextSize: configuration.contextSize ?? config.context_size ?? Math.min(trained ?? DEFAULT_CONTEXT_SIZE, DEFAULT_CONTEXT_SIZE),
+      contextSize: contextSizeInForce(model, configuration),
       runtimeFlags: configuration.runtimeFlags ?? [],
       vllm: configuration.vllm,
       keepAlive: configuration.keepAlive,
@@ -32,7 +32,13 @@ export class StoreModelSource implements ModelSource {
   }
 }
 
-export function trainedContextSize(gguf: Record<string, string> | undefined): number | undefined {
+/** The context size a model runs with: configured, else packaged, else the default within its training. */
+export function contextSizeInForce(model: StoredModel, configuration: ModelConfiguration): number {
+  const config = model.config.config;
+  return configuration.contextSize ?? config.context_size ?? Math.min(trainedContextSize(config.gguf) ?? DEFAULT_CONTEXT_SIZE, DEFAULT_CONTEXT_SIZE);
+}
+
+function trainedContextSize(gguf: Record<string, string> | undefined): number | undefined {
   const architecture = gguf?.["general.architecture"];
   const value = architecture ? Number(gguf?.[`${architecture}.context_length`]) : NaN;
   return Number.isInteger(value) && value > 0 ? value : undefined;

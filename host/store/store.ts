@@ -221,9 +221,14 @@ export class ModelStore {
   }
 
   /** What `lmr configure` recorded for the model; `{}` when nothing was. */
-  async configuration(input: string | ModelReference): Promise<ModelConfiguration> {
-    const model = await this.get(input);
-    return (await readConfigurations(this.layout.configurationsFile))[model.id] ?? {};
+  async configuration(input: StoredModel | string | ModelReference): Promise<ModelConfiguration> {
+    const model = await this.model(input);
+    return (await this.configurations())[model.id] ?? {};
+  }
+
+  /** Every model's configuration by model ID, read at once (listing models needs them all). */
+  configurations(): Promise<Record<string, ModelConfiguration>> {
+    return readConfigurations(this.layout.configurationsFile);
   }
 
   /** Changes the model's configuration: fields left out stay, `null` clears one. Returns the result. */
