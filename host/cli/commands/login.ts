@@ -2,6 +2,7 @@ import readline from "node:readline/promises";
 import { defineCommand } from "../command";
 import { UserError } from "../../errors";
 import { login as loginTo, logout as logoutFrom } from "../../registry/login";
+import { readAll } from "../read-all";
 
 export const login = defineCommand({
   name: "login",
@@ -38,10 +39,4 @@ async function ask(question: string): Promise<string> {
   } finally {
     rl.close();
   }
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let text = "";
-  for await (const chunk of stream) text += chunk.toString();
-  return text;
 }

@@ -4,6 +4,7 @@ import { HostClient } from "../host-client";
 import { sseEvents } from "../../protocol/sse";
 import { UserError } from "../../errors";
 import type { ChatCompletionChunk, ChatMessage } from "../../protocol/openai";
+import { readAll } from "../read-all";
 
 export const run = defineCommand({
   name: "run",
@@ -97,10 +98,4 @@ async function chat(client: HostClient, model: string): Promise<void> {
     }
     rl.prompt();
   }
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let text = "";
-  for await (const chunk of stream) text += chunk.toString();
-  return text;
 }
