@@ -39,7 +39,7 @@ function generationRate(sample: Sample): number {
   return (sample.completionTokens - 1) / (sample.generationMs / 1000);
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;

@@ -14,6 +14,7 @@ import { packageGguf } from "../host/store/package";
 import { ModelStore } from "../host/store/store";
 import { writeModelOfSize } from "../test/fixtures/model-sized";
 import { startRegistry } from "../test/fixtures/registry";
+import { median } from "./measure";
 
 const exec = promisify(execFile);
 
@@ -58,9 +59,4 @@ export async function measurePullThroughput({ bytes = 2 ** 30, repetitions = 3 }
     await registry.stop();
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
