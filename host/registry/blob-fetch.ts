@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { isLmrError, UpstreamError } from "../errors";
 import type { BlobInfo, BlobStore } from "../store/blobs";
 import type { StreamedResponse } from "./streamed-get";
@@ -26,19 +27,15 @@ export async function fetchBlob(blobs: BlobStore, digest: string, open: BlobOpen
   for (let attempt = 1; ; attempt++) {
     const started = onDisk;
     let interruption: unknown;
-    const body = async function* (): AsyncGenerator<Uint8Array> {
-      // Runs only once the store holds the blob's lock, so the length read here is the one it appends to.
-      const offset = await blobs.incompleteSize(digest);
+    const body = async (offset: number): Promise<Readable> => {
       const response = await open(offset, options.signal);
-      try {
-        yield* resumedBody(response, offset);
-      } catch (error) {
-        interruption = error;
-        throw error;
-      }
+      // A cut connection shows as an error, or only as a close before the body's end.
+      response.body.once("error", (error) => (interruption ??= error));
+      response.body.once("close", () => response.body.complete || (interruption ??= new Error("the connection closed before the blob's end")));
+      return resumedBody(response, offset);
     };
     try {
-      return await blobs.write(digest, body(), {
+      return await blobs.write(digest, body, {
         resume: true,
         onProgress: (bytes) => {
           onDisk = bytes;
@@ -64,12 +61,11 @@ export async function fetchBlob(blobs: BlobStore, digest: string, open: BlobOpen
  * the whole blob (a server that ignores ranges: the bytes already on disk are skipped), or 416 when the partial
  * file already holds everything (the store's digest check then decides whether it does).
  */
-async function* resumedBody(response: StreamedResponse, offset: number): AsyncGenerator<Uint8Array> {
+function resumedBody(response: StreamedResponse, offset: number): Readable {
   if (response.status === 416) {
     response.body.destroy();
-    return;
+    return Readable.from([]);
   }
-  let skip = 0;
   if (response.status === 206) {
     const start = Number(/^bytes (\d+)-/.exec(response.headers.get("content-range") ?? "")?.[1] ?? Number.NaN);
     if (start !== offset) {
@@ -79,16 +75,19 @@ async function* resumedBody(response: StreamedResponse, offset: number): AsyncGe
         code: "bad_range",
       });
     }
-  } else {
-    skip = offset;
+    return response.body;
   }
-  for await (const chunk of response.body as AsyncIterable<Buffer>) {
-    if (skip >= chunk.byteLength) {
-      skip -= chunk.byteLength;
+  return offset === 0 ? response.body : Readable.from(skip(response.body, offset));
+}
+
+async function* skip(body: AsyncIterable<Buffer>, bytes: number): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    if (bytes >= chunk.byteLength) {
+      bytes -= chunk.byteLength;
       continue;
     }
-    yield skip > 0 ? chunk.subarray(skip) : chunk;
-    skip = 0;
+    yield bytes > 0 ? chunk.subarray(bytes) : chunk;
+    bytes = 0;
   }
 }
 

@@ -1,0 +1,47 @@
+/**
+ * SHA-256 of a downloading blob, on a thread of its own (see BlobWriter, blob-writer.ts). Bundled as
+ * dist/hash-thread.mjs.
+ */
+import { createHash } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
+import { parentPort, workerData } from "node:worker_threads";
+import { errorCode } from "./fs-error";
+import type { HashRequest, HashResponse, HashThreadData } from "./hash-thread-protocol";
+
+const { resumeFrom } = workerData as HashThreadData;
+const port = parentPort!;
+const hash = createHash("sha256");
+
+try {
+  reply({ type: "ready", size: resumeFrom ? hashFile(resumeFrom) : 0 });
+  port.on("message", (request: HashRequest) => {
+    if (request.type === "digest") return reply({ type: "digest", hex: hash.digest("hex") });
+    hash.update(new Uint8Array(request.buffer, 0, request.length));
+    reply({ type: "updated", buffer: request.buffer }, [request.buffer]);
+  });
+} catch (error) {
+  reply({ type: "failed", message: (error as Error).message });
+}
+
+function reply(message: HashResponse, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+/** Hashes the bytes already in `file` (none when it does not exist) and says how many there were. */
+function hashFile(file: string): number {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return 0;
+    throw error;
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
+    let size = 0;
+    for (let read; (read = readSync(fd, buffer, 0, buffer.length, size)) > 0; size += read) hash.update(buffer.subarray(0, read));
+    return size;
+  } finally {
+    closeSync(fd);
+  }
+}
