@@ -29,7 +29,7 @@ export type RunnerRequest = z.infer<typeof RunnerRequestSchema>;
 
 export const HostToRunnerSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("load"), options: RunnerLoadOptionsSchema }),
-  z.object({ type: z.literal("request"), request: RunnerRequestSchema }),
+  z.object({ type: z.literal("request"), request: RunnerRequestSchema, stream: z.boolean() }),
   z.object({ type: z.literal("cancel"), id: z.number() }),
 ]);
 export type HostToRunner = z.infer<typeof HostToRunnerSchema>;

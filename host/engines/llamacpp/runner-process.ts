@@ -90,7 +90,7 @@ export class RunnerProcess {
         resolve: (result) => (settle(), resolve(result)),
         reject: (error) => (settle(), reject(error)),
       });
-      this.child.send({ type: "request", request: { kind, id, body } as RunnerRequest } satisfies HostToRunner);
+      this.child.send({ type: "request", request: { kind, id, body } as RunnerRequest, stream: onDelta != null } satisfies HostToRunner);
     });
   }
 

@@ -1,9 +1,12 @@
 import { LlamaLogLevel } from "node-llama-cpp";
 import type { RunnerToHost } from "../../../protocol/runner";
 
-/** Sends a message to the host; a runner whose host went away has nobody to serve and exits. */
+/**
+ * Sends a message to the host. `send` returning false only says the host is behind (Node queues the
+ * message); a host that went away disconnects, and the runner exits then (see main.ts).
+ */
 export function send(message: RunnerToHost): void {
-  if (!process.send?.(message)) process.exit(0);
+  if (process.connected) process.send!(message);
 }
 
 const levels: Partial<Record<LlamaLogLevel, "debug" | "info" | "warn" | "error">> = {

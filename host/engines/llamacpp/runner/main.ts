@@ -27,7 +27,7 @@ process.on("message", (raw) => {
       );
       break;
     case "request":
-      serve(message.request);
+      serve(message.request, message.stream);
       break;
     case "cancel":
       inFlight.get(message.id)?.abort();
@@ -36,7 +36,8 @@ process.on("message", (raw) => {
 });
 process.on("disconnect", () => process.exit(0));
 
-async function serve(request: RunnerRequest): Promise<void> {
+/** `stream`: the host wants the text as it comes; otherwise only the result, with no message per token. */
+async function serve(request: RunnerRequest, stream: boolean): Promise<void> {
   const controller = new AbortController();
   inFlight.set(request.id, controller);
   // Text is sent once per event-loop turn rather than per token: the IPC write then overlaps the
@@ -47,7 +48,7 @@ async function serve(request: RunnerRequest): Promise<void> {
     pending = "";
   };
   const emit = (text: string) => {
-    if (!text) return;
+    if (!text || !stream) return;
     if (!pending) setImmediate(flush);
     pending += text;
   };
