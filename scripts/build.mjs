@@ -15,7 +15,12 @@ await Promise.all([
   buildExtension(),
   build({
     ...common,
-    entryPoints: { lmr: "host/cli/main.ts", runner: "host/engines/llamacpp/runner/main.ts", "hash-thread": "host/store/hash-thread.ts" },
+    entryPoints: {
+      lmr: "host/cli/main.ts",
+      runner: "host/engines/llamacpp/runner/main.ts",
+      "write-thread": "host/store/write-thread.ts",
+      "hash-thread": "host/store/hash-thread.ts",
+    },
     outdir: "dist",
     outExtension: { ".js": ".mjs" },
     format: "esm",

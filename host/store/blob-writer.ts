@@ -1,67 +1,47 @@
-import { open, type FileHandle } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
-import type { HashRequest, HashResponse, HashThreadData } from "./hash-thread-protocol";
+import { open } from "node:fs/promises";
+import { MessageChannel, Worker } from "node:worker_threads";
+import type { HashResponse, HashThreadData, WriteRequest, WriteResponse, WriteThreadData } from "./blob-threads-protocol";
 
 /** Bytes written and hashed at once: few messages and system calls, each worth its copy. */
 const BATCH_BYTES = 4 * 1024 * 1024;
-/**
- * Bytes per write system call. Linux gives a large write large page-cache folios, and on a VM whose free
- * memory the host has taken back, filling those cost 10× more time in the kernel (4 MiB writes: 370–550 MiB/s
- * at times; 256 KiB writes: 3.6–3.9 GiB/s every time, measured).
- */
-const WRITE_BYTES = 256 * 1024;
 /** Batches in flight: the network is paused while the disk or the hash has this much to catch up on. */
 const BATCHES = 6;
-/**
- * Bytes written between flushes to the disk. Flushing as the download goes, on the side, overlaps the
- * disk's work with the network's: one fsync of a whole 1 GiB blob at the end took a quarter of its pull.
- */
-const FLUSH_INTERVAL_BYTES = 64 * 1024 * 1024;
-/** A batch that stops growing this long is written as it is: a stalled download keeps what came for a resume. */
+/** A batch that stops growing this long goes to disk as it is: a stalled download keeps what came for a resume. */
 const STALL_MS = 200;
 
 /**
- * A blob's bytes on their way to disk. The thread that reads the network only copies each chunk into a
- * batch; a full batch is written by libuv's file threads, then hashed on a thread of its own while the
- * next ones are written. Reading, writing and hashing one after the other on one thread made a pull a
- * third of curl's speed; side by side, the slowest of the three sets the pace.
+ * A blob's bytes on their way to disk, in a pipeline of three threads: the download's only copies each
+ * chunk into a batch; a write thread writes full batches to the file and hands them to a hash thread,
+ * which hashes them and hands them back to be filled again. Reading, writing and hashing one after the
+ * other on one thread made a pull a third of curl's speed; in a pipeline the slowest stage sets the pace.
  */
 export class BlobWriter {
-  readonly #file: FileHandle;
-  readonly #thread: Worker;
+  readonly #writeThread: Worker;
+  readonly #hashThread: Worker;
   readonly #free: ArrayBuffer[] = [];
   readonly #failure: Promise<never>;
-  readonly #fail: (error: Error) => void;
-  #wake: (() => void) | undefined;
-  #digest: ((hex: string) => void) | undefined;
+  readonly #stall = setTimeout(() => this.#dispatch(), STALL_MS).unref();
+  #bufferReturned: (() => void) | undefined;
   #batch: Uint8Array | undefined;
   #length = 0;
-  /** The batches' writes, one after another, so the file grows in order. */
-  #writing: Promise<void> = Promise.resolve();
-  #written: number;
-  #flushedAt: number;
-  #flushing: Promise<void> | undefined;
   #closed: Promise<{ size: number; digest?: string }> | undefined;
-  readonly #stall = setTimeout(() => this.#dispatch(), STALL_MS).unref();
 
-  private constructor(file: FileHandle, thread: Worker, size: number, failure: Promise<never>, fail: (error: Error) => void) {
-    this.#file = file;
-    this.#thread = thread;
-    this.#written = this.#flushedAt = size;
+  private constructor(
+    writeThread: Worker,
+    hashThread: Worker,
+    failure: Promise<never>,
+    /** Bytes an earlier, interrupted download left in the file; the new ones follow them. */
+    readonly resumedBytes: number,
+  ) {
+    this.#writeThread = writeThread;
+    this.#hashThread = hashThread;
     this.#failure = failure;
-    this.#fail = fail;
     for (let i = 0; i < BATCHES; i++) this.#free.push(new ArrayBuffer(BATCH_BYTES));
-    thread.on("message", (message: HashResponse) => {
-      if (message.type === "updated") {
-        this.#free.push(message.buffer);
-        this.#wake?.();
-      } else if (message.type === "digest") this.#digest?.(message.hex);
+    hashThread.on("message", (message: HashResponse) => {
+      if (message.type !== "free") return;
+      this.#free.push(message.buffer);
+      this.#bufferReturned?.();
     });
-  }
-
-  /** Bytes in the file so far, the ones an earlier download left included. */
-  get size(): number {
-    return this.#written;
   }
 
   /**
@@ -69,24 +49,25 @@ export class BlobWriter {
    * appends; otherwise starts it empty.
    */
   static async open(path: string, resume: boolean): Promise<BlobWriter> {
-    const thread = new Worker(THREAD_ENTRY, { workerData: { resumeFrom: resume ? path : undefined } satisfies HashThreadData });
     let fail!: (error: Error) => void;
     const failure = new Promise<never>((_, reject) => (fail = reject));
     failure.catch(() => undefined);
-    thread.once("error", fail);
+    const watch = (thread: Worker) => {
+      thread.once("error", fail);
+      thread.on("message", (message: Message) => message.type === "failed" && fail(new Error(message.message)));
+      return thread;
+    };
+    if (!resume) await (await open(path, "w")).close();
+    const hashThread = watch(new Worker(HASH_THREAD, { workerData: { resumeFrom: resume ? path : undefined } satisfies HashThreadData }));
     try {
-      const size = await Promise.race([
-        new Promise<number>((resolve) =>
-          thread.on("message", (message: HashResponse) => {
-            if (message.type === "ready") resolve(message.size);
-            else if (message.type === "failed") fail(new Error(message.message));
-          }),
-        ),
-        failure,
-      ]);
-      return new BlobWriter(await open(path, resume ? "a" : "w"), thread, size, failure, fail);
+      // The hash thread reads what an earlier download left before any new byte is written after it.
+      const resumedBytes = await Promise.race([nextMessage(hashThread, "ready").then((ready) => ready.size), failure]);
+      const { port1: hashPort, port2 } = new MessageChannel();
+      hashThread.postMessage(port2, [port2]);
+      const writeThread = watch(new Worker(WRITE_THREAD, { workerData: { path, hashPort } satisfies WriteThreadData, transferList: [hashPort] }));
+      return new BlobWriter(writeThread, hashThread, failure, resumedBytes);
     } catch (error) {
-      void thread.terminate();
+      void hashThread.terminate();
       throw error;
     }
   }
@@ -99,7 +80,7 @@ export class BlobWriter {
     for (let offset = 0; offset < chunk.byteLength; ) {
       if (this.#batch === undefined) {
         const buffer = this.#free.pop();
-        if (buffer === undefined) return this.#bufferReturned().then(() => this.write(chunk.subarray(offset)));
+        if (buffer === undefined) return this.#nextFreeBuffer().then(() => this.write(chunk.subarray(offset)));
         this.#batch = new Uint8Array(buffer);
       }
       const count = Math.min(chunk.byteLength - offset, this.#batch.byteLength - this.#length);
@@ -121,61 +102,54 @@ export class BlobWriter {
       try {
         clearTimeout(this.#stall);
         this.#dispatch();
-        await Promise.race([this.#writing, this.#failure]);
-        await this.#flushing;
-        if (!digest) return { size: this.#written };
-        await this.#file.datasync();
-        const hex = new Promise<string>((resolve) => (this.#digest = resolve));
-        // After every update: the thread answers its messages in order.
-        this.#post({ type: "digest" });
-        return { size: this.#written, digest: await Promise.race([hex, this.#failure]) };
+        const hex = digest ? nextMessage(this.#hashThread, "digest").then((message) => message.hex) : undefined;
+        const closed = nextMessage(this.#writeThread, "closed");
+        this.#post({ type: "close", durable: digest, digest });
+        const { size } = await Promise.race([closed, this.#failure]);
+        return { size, digest: hex && (await Promise.race([hex, this.#failure])) };
       } finally {
-        await this.#file.close();
-        void this.#thread.terminate();
+        void this.#writeThread.terminate();
+        void this.#hashThread.terminate();
       }
     })();
     return this.#closed;
   }
 
   #dispatch(): void {
-    const batch = this.#batch;
-    const length = this.#length;
-    if (batch === undefined || length === 0) return;
+    if (this.#batch === undefined || this.#length === 0) return;
+    const buffer = this.#batch.buffer as ArrayBuffer;
+    this.#post({ type: "batch", buffer, length: this.#length }, [buffer]);
     this.#batch = undefined;
     this.#length = 0;
-    this.#writing = this.#writing.then(async () => {
-      try {
-        for (let offset = 0; offset < length; ) offset += (await this.#file.write(batch, offset, Math.min(WRITE_BYTES, length - offset))).bytesWritten;
-      } catch (error) {
-        this.#fail(error as Error);
-        throw error;
-      }
-      this.#written += length;
-      this.#post({ type: "update", buffer: batch.buffer as ArrayBuffer, length }, [batch.buffer as ArrayBuffer]);
-      this.#flushIfDue();
-    });
-    this.#writing.catch(() => undefined);
   }
 
-  /** One flush at a time, of what is written so far; a failed one shows in the final flush. */
-  #flushIfDue(): void {
-    if (this.#flushing || this.#written - this.#flushedAt < FLUSH_INTERVAL_BYTES) return;
-    this.#flushedAt = this.#written;
-    const done = () => (this.#flushing = undefined);
-    this.#flushing = this.#file.datasync().then(done, done);
+  #post(request: WriteRequest, transfer: ArrayBuffer[] = []): void {
+    this.#writeThread.postMessage(request, transfer);
   }
 
-  #bufferReturned(): Promise<void> {
-    return Promise.race([new Promise<void>((resolve) => (this.#wake = resolve)), this.#failure]);
-  }
-
-  #post(request: HashRequest, transfer: ArrayBuffer[] = []): void {
-    this.#thread.postMessage(request, transfer);
+  #nextFreeBuffer(): Promise<void> {
+    return Promise.race([new Promise<void>((resolve) => (this.#bufferReturned = resolve)), this.#failure]);
   }
 }
 
+type Message = HashResponse | WriteResponse;
+
+/** The next message of `type` from `thread`. */
+function nextMessage<T extends Message["type"]>(thread: Worker, type: T): Promise<Extract<Message, { type: T }>> {
+  return new Promise((resolve) => {
+    const listener = (message: Message) => {
+      if (message.type !== type) return;
+      thread.off("message", listener);
+      resolve(message as Extract<Message, { type: T }>);
+    };
+    thread.on("message", listener);
+  });
+}
+
 /**
- * The thread's bundle, next to the host's in dist/. Code run from source (the tests) uses the built one too:
- * tsx does not reach into worker threads, so a thread cannot start from TypeScript.
+ * The threads' bundles, next to the host's in dist/. Code run from source (the tests) uses the built ones
+ * too: tsx does not reach into worker threads, so a thread cannot start from TypeScript.
  */
-const THREAD_ENTRY = new URL(import.meta.url.endsWith(".ts") ? "../../dist/hash-thread.mjs" : "./hash-thread.mjs", import.meta.url);
+const bundled = (name: string) => new URL(import.meta.url.endsWith(".ts") ? `../../dist/${name}` : `./${name}`, import.meta.url);
+const WRITE_THREAD = bundled("write-thread.mjs");
+const HASH_THREAD = bundled("hash-thread.mjs");

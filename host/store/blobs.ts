@@ -75,7 +75,7 @@ export class BlobStore {
         const incomplete = this.layout.incompleteBlob(expected);
         await mkdir(path.dirname(incomplete), { recursive: true });
         const writer = await BlobWriter.open(incomplete, options.resume ?? false);
-        let received = writer.size;
+        let received = writer.resumedBytes;
         let hex: string | undefined;
         const take = (chunk: Uint8Array) => {
           const full = writer.write(chunk);
@@ -86,7 +86,7 @@ export class BlobStore {
         try {
           if (typeof source === "function") {
             await pipeline(
-              await source(writer.size),
+              await source(writer.resumedBytes),
               new Writable({ write: (chunk: Uint8Array, _, done) => void (take(chunk)?.then(() => done(), done) ?? done()) }),
             );
           } else {

@@ -1,30 +1,33 @@
 /**
- * SHA-256 of a downloading blob, on a thread of its own (see BlobWriter, blob-writer.ts). Bundled as
- * dist/hash-thread.mjs.
+ * SHA-256 of a downloading blob, on a thread of its own (see BlobWriter, blob-writer.ts). Batches come
+ * from the write thread once on disk and go back to the download. Bundled as dist/hash-thread.mjs.
  */
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+import type { HashRequest, HashResponse, HashThreadData } from "./blob-threads-protocol";
 import { errorCode } from "./fs-error";
-import type { HashRequest, HashResponse, HashThreadData } from "./hash-thread-protocol";
 
 const { resumeFrom } = workerData as HashThreadData;
-const port = parentPort!;
+const download = parentPort!;
 const hash = createHash("sha256");
 
 try {
   reply({ type: "ready", size: resumeFrom ? hashFile(resumeFrom) : 0 });
-  port.on("message", (request: HashRequest) => {
-    if (request.type === "digest") return reply({ type: "digest", hex: hash.digest("hex") });
-    hash.update(new Uint8Array(request.buffer, 0, request.length));
-    reply({ type: "updated", buffer: request.buffer }, [request.buffer]);
-  });
+  // The write thread's end of their channel comes first; batches and the digest request come through it.
+  download.once("message", (port: MessagePort) =>
+    port.on("message", (request: HashRequest) => {
+      if (request.type === "digest") return reply({ type: "digest", hex: hash.digest("hex") });
+      hash.update(new Uint8Array(request.buffer, 0, request.length));
+      reply({ type: "free", buffer: request.buffer }, [request.buffer]);
+    }),
+  );
 } catch (error) {
   reply({ type: "failed", message: (error as Error).message });
 }
 
 function reply(message: HashResponse, transfer: ArrayBuffer[] = []): void {
-  port.postMessage(message, transfer);
+  download.postMessage(message, transfer);
 }
 
 /** Hashes the bytes already in `file` (none when it does not exist) and says how many there were. */

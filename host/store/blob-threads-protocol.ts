@@ -1,0 +1,40 @@
+/**
+ * Messages of a blob download's two threads (BlobWriter, blob-writer.ts): batches go from the download to
+ * the write thread, on to the hash thread, and back to the download to be filled again. Every message is
+ * this project's own; none comes from outside.
+ */
+import type { MessagePort } from "node:worker_threads";
+
+export interface WriteThreadData {
+  /** The `.incomplete` file, appended to: bytes an earlier download left stay. */
+  path: string;
+  /** Where written batches go next: the hash thread. */
+  hashPort: MessagePort;
+}
+
+export interface HashThreadData {
+  /** A file whose bytes come first in the hash: what an interrupted download left. */
+  resumeFrom?: string;
+}
+
+/** To the write thread, from the download. */
+export type WriteRequest =
+  /** The first `length` bytes of `buffer` come next; the buffer moves on with them. */
+  | { type: "batch"; buffer: ArrayBuffer; length: number }
+  /** No more batches: close the file, flushed to disk with `durable`, and pass `digest` on. */
+  | { type: "close"; durable: boolean; digest: boolean };
+
+/** From the write thread to the download. */
+export type WriteResponse = { type: "closed"; size: number } | { type: "failed"; message: string };
+
+/** To the hash thread, from the write thread (batches are on disk when they come). */
+export type HashRequest = { type: "batch"; buffer: ArrayBuffer; length: number } | { type: "digest" };
+
+/** From the hash thread to the download. */
+export type HashResponse =
+  /** Ready, after hashing the `size` bytes already in the resumed file. */
+  | { type: "ready"; size: number }
+  /** A batch's buffer, written and hashed, to be filled again. */
+  | { type: "free"; buffer: ArrayBuffer }
+  | { type: "digest"; hex: string }
+  | { type: "failed"; message: string };
