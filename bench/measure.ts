@@ -15,7 +15,7 @@ export const SampleSchema = z.object({
 });
 export type Sample = z.infer<typeof SampleSchema>;
 
-/** The figures of one contender, each the median over the repetitions. */
+/** The figures of one contender, each the median (or the best) over the repetitions. */
 export interface Figures {
   promptTokensPerSecond: number;
   generationAfterShortTokensPerSecond: number;
@@ -24,13 +24,22 @@ export interface Figures {
   ttftLongMs: number;
 }
 
-export function summarize(samples: { short: readonly Sample[]; long: readonly Sample[] }): Figures {
+/**
+ * `median`: what a user of this machine sees. `best`: the fastest repetition of each figure, which bursts of
+ * other load on a shared machine (seen here: a second with every decode taking twice as long) cannot touch,
+ * so it is the code's own speed. Both are taken of every contender alike.
+ */
+export type Statistic = "median" | "best";
+
+export function summarize(samples: { short: readonly Sample[]; long: readonly Sample[] }, statistic: Statistic = "median"): Figures {
+  const speed = statistic === "median" ? median : (values: readonly number[]) => Math.max(...values);
+  const latency = statistic === "median" ? median : (values: readonly number[]) => Math.min(...values);
   return {
-    promptTokensPerSecond: median(samples.long.map((s) => s.evaluatedTokens / (s.ttftMs / 1000))),
-    generationAfterShortTokensPerSecond: median(samples.short.map(generationRate)),
-    generationAfterLongTokensPerSecond: median(samples.long.map(generationRate)),
-    ttftShortMs: median(samples.short.map((s) => s.ttftMs)),
-    ttftLongMs: median(samples.long.map((s) => s.ttftMs)),
+    promptTokensPerSecond: speed(samples.long.map((s) => s.evaluatedTokens / (s.ttftMs / 1000))),
+    generationAfterShortTokensPerSecond: speed(samples.short.map(generationRate)),
+    generationAfterLongTokensPerSecond: speed(samples.long.map(generationRate)),
+    ttftShortMs: latency(samples.short.map((s) => s.ttftMs)),
+    ttftLongMs: latency(samples.long.map((s) => s.ttftMs)),
   };
 }
 

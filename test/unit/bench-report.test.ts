@@ -13,6 +13,14 @@ describe("the benchmark's report", () => {
     assert.equal(figures.promptTokensPerSecond, 500);
   });
 
+  it("takes the best repetition of each figure: the fastest speed, the shortest time to first token", () => {
+    const figures = summarize({ short: [sample(10, 1000), sample(30, 4000), sample(20, 2000)], long: [sample(511, 1000), sample(1022, 1000), sample(2044, 1000)] }, "best");
+    assert.equal(figures.ttftShortMs, 10);
+    assert.equal(figures.generationAfterShortTokensPerSecond, 128);
+    assert.equal(figures.promptTokensPerSecond, 1000);
+    assert.equal(figures.ttftLongMs, 511);
+  });
+
   it("prints speeds as ratios to the bar and times to first token as differences in ms", () => {
     const rows = figureRows(
       [
