@@ -85,7 +85,8 @@ export interface RunnerErrorPayload {
 export type RunnerToHost =
   | { type: "loaded"; info: RunnerInfo }
   | { type: "load-failed"; error: RunnerErrorPayload }
-  | { type: "delta"; id: number; text: string }
+  /** Text generated since the last delta, one entry per piece the model emitted. */
+  | { type: "delta"; id: number; texts: string[] }
   | { type: "done"; id: number; result: RunnerResult }
   | { type: "failed"; id: number; error: RunnerErrorPayload }
   | { type: "log"; level: "debug" | "info" | "warn" | "error"; message: string };

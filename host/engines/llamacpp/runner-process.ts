@@ -107,9 +107,11 @@ export class RunnerProcess {
       case "log":
         log.write(message.level, this.modelName, message.message);
         return;
-      case "delta":
-        this.pending.get(message.id)?.onDelta?.(message.text);
+      case "delta": {
+        const onDelta = this.pending.get(message.id)?.onDelta;
+        if (onDelta) for (const text of message.texts) onDelta(text);
         return;
+      }
       case "done":
         this.pending.get(message.id)?.resolve(message.result);
         this.pending.delete(message.id);
