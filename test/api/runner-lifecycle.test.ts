@@ -32,9 +32,9 @@ async function waitFor(condition: () => Promise<boolean>, what: string): Promise
 }
 
 /** A generation that runs until max_tokens: the end-of-text token is banned. */
-function longGeneration(host: TestHost, signal?: AbortSignal) {
+function longGeneration(host: TestHost, signal?: AbortSignal, maxTokens = 400) {
   // ignore_eos is llama.cpp server's extra, which the client passes through untyped.
-  const body = { model: NAMES.chatml, messages: [{ role: "user" as const, content: "go on" }], stream: true as const, max_tokens: 400, ignore_eos: true };
+  const body = { model: NAMES.chatml, messages: [{ role: "user" as const, content: "go on" }], stream: true as const, max_tokens: maxTokens, ignore_eos: true };
   return host.openai().chat.completions.create(body, { signal });
 }
 
@@ -61,11 +61,14 @@ describe("runner processes", () => {
   });
 
   it("fails a request with a 5xx naming the cause when its runner is killed, and serves the next from a fresh runner", async () => {
-    const stream = await longGeneration(host);
+    // As long as the context allows (the host caps it there), so the runner is still generating when it is killed.
+    const stream = await longGeneration(host, undefined, 1_000_000);
     const [runner] = await runnerPids(host);
     assert.ok(runner, "a runner process serves the model");
+    const chunks = stream[Symbol.asyncIterator]();
+    await chunks.next();
     const received = (async () => {
-      for await (const _ of stream) {
+      while (!(await chunks.next()).done) {
         // Reading until the stream fails.
       }
     })();
