@@ -69,6 +69,8 @@ export type RunnerResult =
       finishReason: "stop" | "length" | "tool_calls";
       /** The stop reason as llama.cpp's server reports it for /infill. */
       stopType: "eos" | "limit" | "word";
+      /** One per generated token, when the request asked for them. */
+      logprobs?: TokenLogprob[];
       usage: RunnerUsage;
     }
   | { kind: "embeddings"; vectors: number[][]; promptTokens: number };
@@ -82,11 +84,24 @@ export interface RunnerErrorPayload {
   code?: string;
 }
 
+/** One generated token's log probability and the likeliest tokens in its place (OpenAI's `logprobs: N`). */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  top: Record<string, number>;
+}
+
+/** Generated text; with its token's log probability when the request asked for them (the text may then be empty). */
+export interface GeneratedPiece {
+  text: string;
+  logprob?: TokenLogprob;
+}
+
 export type RunnerToHost =
   | { type: "loaded"; info: RunnerInfo }
   | { type: "load-failed"; error: RunnerErrorPayload }
-  /** Text generated since the last delta, one entry per piece the model emitted. */
-  | { type: "delta"; id: number; texts: string[] }
+  /** What was generated since the last delta, piece by piece as the model emitted it. */
+  | { type: "delta"; id: number; pieces: GeneratedPiece[] }
   | { type: "done"; id: number; result: RunnerResult }
   | { type: "failed"; id: number; error: RunnerErrorPayload }
   | { type: "log"; level: "debug" | "info" | "warn" | "error"; message: string };

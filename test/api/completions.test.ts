@@ -38,6 +38,37 @@ describe("completions, fill-in-the-middle and embeddings", () => {
     assert.equal(streamed, prompt + text);
   });
 
+  it("reports each token's log probability and the likeliest others, streamed and not", async () => {
+    const { prompt, text } = models.chatml.expected.completion;
+    const completion = await host.openai().completions.create({ model: NAMES.chatml, prompt, max_tokens: 32, temperature: 0, logprobs: 2 });
+    const choice = completion.choices[0]!;
+    assert.equal(choice.text, text);
+    const logprobs = choice.logprobs!;
+    assert.equal(logprobs.tokens!.join(""), text);
+    // The model gives each token's successor a logit 100 above every other token's: certain, and the
+    // runner-up 100 nats behind.
+    for (const [i, logprob] of logprobs.token_logprobs!.entries()) {
+      assert.ok(Math.abs(logprob) < 1e-3, `token ${i} has log probability ${logprob}`);
+      const top = Object.entries(logprobs.top_logprobs![i]!);
+      assert.equal(top.length, 2);
+      assert.equal(top[0]![0], logprobs.tokens![i]);
+      assert.ok(Math.abs(top[1]![1] + 100) < 0.5, `the runner-up of token ${i} has log probability ${top[1]![1]}`);
+    }
+    let at = prompt.length;
+    assert.deepEqual(logprobs.text_offset, logprobs.tokens!.map((token) => ((at += token.length), at - token.length)));
+
+    const stream = await host.openai().completions.create({ model: NAMES.chatml, prompt, max_tokens: 32, temperature: 0, logprobs: 2, stream: true });
+    const streamed: string[] = [];
+    for await (const chunk of stream) streamed.push(...(chunk.choices[0]?.logprobs?.tokens ?? []));
+    assert.deepEqual(streamed, logprobs.tokens);
+
+    const stop = text.split(" ").slice(2, 3).join(" ");
+    const stopped = await host.openai().completions.create({ model: NAMES.chatml, prompt, max_tokens: 32, temperature: 0, logprobs: 1, stop: [stop] });
+    assert.equal(stopped.choices[0]!.text, text.slice(0, text.indexOf(stop)));
+    assert.equal(stopped.choices[0]!.finish_reason, "stop");
+    assert.ok(stopped.choices[0]!.logprobs!.tokens!.join("").startsWith(stopped.choices[0]!.text));
+  });
+
   it("fills in the middle through completions' suffix", async () => {
     const completion = await host.openai().completions.create({ model: NAMES.chatml, prompt: "function add(x, y) {\n  ", suffix: "\n}\n", max_tokens: 16 });
     assert.equal(completion.choices[0]!.text, models.chatml.expected.infillMiddle);

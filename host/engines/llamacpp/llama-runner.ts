@@ -5,6 +5,7 @@ import type {
   ChatCompletionChunk,
   ChatCompletionRequest,
   Completion,
+  CompletionLogprobs,
   CompletionRequest,
   EmbeddingsRequest,
   EmbeddingsResponse,
@@ -13,7 +14,7 @@ import type {
   Timings,
   Usage,
 } from "../../protocol/openai";
-import type { RunnerResult, RunnerUsage } from "../../protocol/runner";
+import type { RunnerResult, RunnerUsage, TokenLogprob } from "../../protocol/runner";
 import type { RunnerProcess } from "./runner-process";
 
 type TextResult = Extract<RunnerResult, { kind: "text" }>;
@@ -49,7 +50,7 @@ export class LlamaRunner implements Runner {
       choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
     });
     onChunk?.(chunk({ role: "assistant", content: "" }));
-    const result = text(await this.process.request("chat", body, signal, onChunk && ((content) => onChunk(chunk({ content })))));
+    const result = text(await this.process.request("chat", body, signal, onChunk && ((piece) => onChunk(chunk({ content: piece.text })))));
     const toolCalls = result.toolCalls.map((call, index) => ({ id: `call_${randomUUID().replaceAll("-", "").slice(0, 24)}`, type: "function" as const, function: call, index }));
     if (onChunk) {
       if (toolCalls.length > 0) onChunk(chunk({ tool_calls: toolCalls }));
@@ -82,20 +83,27 @@ export class LlamaRunner implements Runner {
     const id = `cmpl-${randomUUID()}`;
     const created = now();
     const prompt = typeof body.prompt === "string" ? body.prompt : body.prompt[0]!;
-    const chunk = (textPart: string, finish: Completion["choices"][0]["finish_reason"] | null): Completion => ({
+    const chunk = (textPart: string, finish: Completion["choices"][0]["finish_reason"] | null, logprobs: CompletionLogprobs | null = null): Completion => ({
       id,
       object: "text_completion",
       created,
       model: this.modelName,
-      choices: [{ index: 0, text: textPart, finish_reason: finish as Completion["choices"][0]["finish_reason"], logprobs: null }],
+      choices: [{ index: 0, text: textPart, finish_reason: finish as Completion["choices"][0]["finish_reason"], logprobs }],
     });
+    // OpenAI counts a token's text_offset from the start of the prompt, echoed or not.
+    let offset = prompt.length;
+    const offsets = (entries: readonly TokenLogprob[]) => entries.map((entry) => ((offset += entry.token.length), offset - entry.token.length));
     if (onChunk && body.echo) onChunk(chunk(prompt, null));
-    const result = text(await this.process.request("completion", body, signal, onChunk && ((part) => onChunk(chunk(part, null)))));
+    const result = text(
+      await this.process.request("completion", body, signal, onChunk && ((piece) => onChunk(chunk(piece.text, null, piece.logprob ? completionLogprobs([piece.logprob], offsets) : null)))),
+    );
     if (onChunk) {
       onChunk({ ...chunk("", result.finishReason), timings: timings(result.usage) });
       if (body.stream_options?.include_usage) onChunk({ ...chunk("", null), choices: [], usage: usage(result.usage) });
     }
-    return { ...chunk((body.echo ? prompt : "") + result.text, result.finishReason), usage: usage(result.usage), timings: timings(result.usage) };
+    offset = prompt.length;
+    const logprobs = result.logprobs ? completionLogprobs(result.logprobs, offsets) : null;
+    return { ...chunk((body.echo ? prompt : "") + result.text, result.finishReason, logprobs), usage: usage(result.usage), timings: timings(result.usage) };
   }
 
   async embeddings(body: EmbeddingsRequest, { signal }: { signal: AbortSignal }): Promise<EmbeddingsResponse> {
@@ -115,7 +123,7 @@ export class LlamaRunner implements Runner {
 
   async infill(body: InfillRequest, { signal, onChunk }: StreamOptions<InfillResponse>): Promise<InfillResponse> {
     const result = text(
-      await this.process.request("infill", body, signal, onChunk && ((content) => onChunk({ content, stop: false, tokens_predicted: 0, tokens_evaluated: 0 }))),
+      await this.process.request("infill", body, signal, onChunk && ((piece) => onChunk({ content: piece.text, stop: false, tokens_predicted: 0, tokens_evaluated: 0 }))),
     );
     const final: InfillResponse = {
       content: result.text,
@@ -137,6 +145,16 @@ export class LlamaRunner implements Runner {
 function text(result: RunnerResult): TextResult {
   if (result.kind !== "text") throw new Error("the runner answered a text request with embeddings");
   return result;
+}
+
+/** OpenAI's legacy `logprobs` object for some generated tokens; `offsets` places each in the text. */
+function completionLogprobs(entries: readonly TokenLogprob[], offsets: (entries: readonly TokenLogprob[]) => number[]): CompletionLogprobs {
+  return {
+    tokens: entries.map((entry) => entry.token),
+    token_logprobs: entries.map((entry) => entry.logprob),
+    top_logprobs: entries.map((entry) => entry.top),
+    text_offset: offsets(entries),
+  };
 }
 
 function usage(u: RunnerUsage): Usage {

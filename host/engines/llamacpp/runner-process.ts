@@ -2,10 +2,10 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { EngineError, EngineUnavailableError, PayloadTooLargeError, UserError, type LmrError } from "../../errors";
 import { log } from "../../log";
-import type { HostToRunner, RunnerErrorPayload, RunnerInfo, RunnerLoadOptions, RunnerRequest, RunnerResult, RunnerToHost } from "../../protocol/runner";
+import type { GeneratedPiece, HostToRunner, RunnerErrorPayload, RunnerInfo, RunnerLoadOptions, RunnerRequest, RunnerResult, RunnerToHost } from "../../protocol/runner";
 
 interface Pending {
-  onDelta?: (text: string) => void;
+  onDelta?: (piece: GeneratedPiece) => void;
   resolve: (result: RunnerResult) => void;
   reject: (error: Error) => void;
 }
@@ -78,7 +78,7 @@ export class RunnerProcess {
     return new RunnerProcess(child, info, modelName);
   }
 
-  request<K extends RunnerRequest["kind"]>(kind: K, body: RunnerBody<K>, signal: AbortSignal, onDelta?: (text: string) => void): Promise<RunnerResult> {
+  request<K extends RunnerRequest["kind"]>(kind: K, body: RunnerBody<K>, signal: AbortSignal, onDelta?: (piece: GeneratedPiece) => void): Promise<RunnerResult> {
     if (this.exitError) return Promise.reject(this.exitError);
     const id = this.nextId++;
     return new Promise<RunnerResult>((resolve, reject) => {
@@ -109,7 +109,7 @@ export class RunnerProcess {
         return;
       case "delta": {
         const onDelta = this.pending.get(message.id)?.onDelta;
-        if (onDelta) for (const text of message.texts) onDelta(text);
+        if (onDelta) for (const piece of message.pieces) onDelta(piece);
         return;
       }
       case "done":

@@ -5,6 +5,7 @@ import type { RunnerResult } from "../../../protocol/runner";
 import type { LoadedModel } from "./loaded-model";
 import { samplingOptions } from "./sampling";
 import { generate, type Emit } from "./generate";
+import { completeWithLogprobs } from "./logprobs";
 
 type StopReason = "eogToken" | "stopGenerationTrigger" | "maxTokens" | "abort" | "customStopTrigger";
 
@@ -23,6 +24,7 @@ export async function textCompletion(loaded: LoadedModel, body: CompletionReques
   const beginning = beginningToken(loaded.model);
   const text = loaded.model.tokenize(promptText, false, beginning == null ? undefined : "trimLeadingSpace");
   const prompt = beginning == null ? text : [beginning, ...text];
+  if (body.logprobs != null) return completeWithLogprobs(loaded, prompt, body, body.logprobs, emit, signal);
   return generate(
     loaded,
     prompt,

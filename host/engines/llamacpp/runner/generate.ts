@@ -1,10 +1,11 @@
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import { UserError } from "../../../errors";
-import type { RunnerResult } from "../../../protocol/runner";
+import type { RunnerResult, TokenLogprob } from "../../../protocol/runner";
 import type { LoadedModel } from "./loaded-model";
 import { sharedPrefixLength } from "./sequence-pool";
 
-export type Emit = (text: string) => void;
+/** Hands generated text on; with `logprob` for a request that asked for log probabilities (the text may then be empty). */
+export type Emit = (text: string, logprob?: TokenLogprob) => void;
 
 type Generation = Omit<Extract<RunnerResult, { kind: "text" }>, "kind" | "usage">;
 

@@ -4,8 +4,9 @@
  * starts it with UV_THREADPOOL_SIZE=1 (see host/engines/llamacpp/runner-process.ts).
  */
 import { isLmrError } from "../../../errors";
-import { HostToRunnerSchema, type RunnerErrorPayload, type RunnerRequest, type RunnerResult } from "../../../protocol/runner";
+import { HostToRunnerSchema, type RunnerErrorPayload, type RunnerRequest, type RunnerResult, type GeneratedPiece } from "../../../protocol/runner";
 import { chatCompletion } from "./chat";
+import type { Emit } from "./generate";
 import { infill, textCompletion } from "./completion";
 import { embeddings } from "./embeddings";
 import { loadModel, type LoadedModel } from "./loaded-model";
@@ -48,15 +49,15 @@ async function serve(request: RunnerRequest, stream: boolean): Promise<void> {
   // client woke to this text at that same moment, on a machine whose cores the decode's threads fill, the
   // new thread often landed on a busy core and the whole token took twice as long (traced on 2 cores:
   // 45-120 tok/s, decodes of 8-21 ms, sent at once; 89-115 tok/s, 8.7-10.6 ms, sent 1 ms later).
-  let pending: string[] = [];
+  let pieces: GeneratedPiece[] = [];
   const flush = () => {
-    if (pending.length > 0) send({ type: "delta", id: request.id, texts: pending });
-    pending = [];
+    if (pieces.length > 0) send({ type: "delta", id: request.id, pieces });
+    pieces = [];
   };
-  const emit = (text: string) => {
-    if (!text || !stream) return;
-    if (pending.length === 0) setTimeout(flush, SEND_DELAY_MS);
-    pending.push(text);
+  const emit: Emit = (text, logprob) => {
+    if (!stream || (!text && !logprob)) return;
+    if (pieces.length === 0) setTimeout(flush, SEND_DELAY_MS);
+    pieces.push(logprob ? { text, logprob } : { text });
   };
   try {
     if (!loaded) throw new Error("the runner received a request before its model loaded");
@@ -70,7 +71,7 @@ async function serve(request: RunnerRequest, stream: boolean): Promise<void> {
   }
 }
 
-function handle(model: LoadedModel, request: RunnerRequest, emit: (text: string) => void, signal: AbortSignal): Promise<RunnerResult> {
+function handle(model: LoadedModel, request: RunnerRequest, emit: Emit, signal: AbortSignal): Promise<RunnerResult> {
   switch (request.kind) {
     case "chat":
       return chatCompletion(model, request.body, emit, signal);
