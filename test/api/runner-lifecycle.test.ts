@@ -61,10 +61,12 @@ describe("runner processes", () => {
   });
 
   it("fails a request with a 5xx naming the cause when its runner is killed, and serves the next from a fresh runner", async () => {
-    // As long as the context allows (the host caps it there), so the runner is still generating when it is killed.
-    const stream = await longGeneration(host, undefined, 1_000_000);
+    // The runner is found before the generation starts and killed at its first chunk: finding it takes
+    // longer than the tiny model takes to fill its context.
+    await host.openai().chat.completions.create({ model: NAMES.chatml, messages: [{ role: "user", content: "hello" }], max_tokens: 1 });
     const [runner] = await runnerPids(host);
     assert.ok(runner, "a runner process serves the model");
+    const stream = await longGeneration(host, undefined, 1_000_000);
     const chunks = stream[Symbol.asyncIterator]();
     await chunks.next();
     const received = (async () => {
