@@ -21,11 +21,14 @@ export interface HashThreadData {
 export type WriteRequest =
   /** The first `length` bytes of `buffer` come next; the buffer moves on with them. */
   | { type: "batch"; buffer: ArrayBuffer; length: number }
-  /** No more batches: close the file, flushed to disk with `durable`, and pass `digest` on. */
-  | { type: "close"; durable: boolean; digest: boolean };
+  /**
+   * No more batches: close the file. A `complete` download is also flushed to disk and its digest asked
+   * of the hash thread; an interrupted one only keeps its bytes for a resume.
+   */
+  | { type: "close"; complete: boolean };
 
 /** From the write thread to the download. */
-export type WriteResponse = { type: "closed"; size: number } | { type: "failed"; message: string };
+export type WriteResponse = { type: "closed" } | { type: "failed"; message: string };
 
 /** To the hash thread, from the write thread (batches are on disk when they come). */
 export type HashRequest = { type: "batch"; buffer: ArrayBuffer; length: number } | { type: "digest" };

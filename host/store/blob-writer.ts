@@ -24,7 +24,7 @@ export class BlobWriter {
   #bufferReturned: (() => void) | undefined;
   #batch: Uint8Array | undefined;
   #length = 0;
-  #closed: Promise<{ size: number; digest?: string }> | undefined;
+  #closed: Promise<string | undefined> | undefined;
 
   private constructor(
     writeThread: Worker,
@@ -94,19 +94,19 @@ export class BlobWriter {
   }
 
   /**
-   * Writes what is left and closes the file. With `digest`, flushes it to disk and resolves with the hex
-   * SHA-256 of all its bytes; without (an interrupted download), keeps the bytes for a resume.
+   * Writes what is left and closes the file. A `complete` download is flushed to disk and resolves with
+   * the hex SHA-256 of all the file's bytes; an interrupted one keeps its bytes for a resume.
    */
-  close({ digest }: { digest: boolean }): Promise<{ size: number; digest?: string }> {
+  close({ complete }: { complete: boolean }): Promise<string | undefined> {
     this.#closed ??= (async () => {
       try {
         clearTimeout(this.#stall);
         this.#dispatch();
-        const hex = digest ? nextMessage(this.#hashThread, "digest").then((message) => message.hex) : undefined;
+        const digest = complete ? nextMessage(this.#hashThread, "digest").then((message) => message.hex) : undefined;
         const closed = nextMessage(this.#writeThread, "closed");
-        this.#post({ type: "close", durable: digest, digest });
-        const { size } = await Promise.race([closed, this.#failure]);
-        return { size, digest: hex && (await Promise.race([hex, this.#failure])) };
+        this.#post({ type: "close", complete });
+        await Promise.race([closed, this.#failure]);
+        return digest && (await Promise.race([digest, this.#failure]));
       } finally {
         void this.#writeThread.terminate();
         void this.#hashThread.terminate();

@@ -92,10 +92,10 @@ export class BlobStore {
           } else {
             for await (const chunk of source) await take(chunk);
           }
-          hex = (await writer.close({ digest: true })).digest;
+          hex = await writer.close({ complete: true });
         } finally {
           // Bytes that arrived before an interruption are good; keeping them lets a resume skip them.
-          if (hex === undefined) await writer.close({ digest: false }).catch(() => undefined);
+          if (hex === undefined) await writer.close({ complete: false }).catch(() => undefined);
         }
         const actual = `sha256:${hex}`;
         if (actual !== expected) {

@@ -2,7 +2,7 @@
  * Writes a downloading blob to disk, on a thread of its own (see BlobWriter, blob-writer.ts), and passes
  * each batch on to the hash thread. Bundled as dist/write-thread.mjs.
  */
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, writeSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, openSync, writeSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import type { HashRequest, WriteRequest, WriteResponse, WriteThreadData } from "./blob-threads-protocol";
 
@@ -34,21 +34,20 @@ download.on("message", (request: WriteRequest) => {
       unflushed = 0;
       flushing = new Promise<void>((resolve) => fdatasync(fd, () => resolve())).finally(() => (flushing = undefined));
     }
-    forward({ type: "batch", buffer: request.buffer, length: request.length }, [request.buffer]);
+    forward(request, [request.buffer]);
   } catch (error) {
     reply({ type: "failed", message: (error as Error).message });
   }
 });
 
-async function close({ durable, digest }: Extract<WriteRequest, { type: "close" }>): Promise<void> {
+async function close({ complete }: Extract<WriteRequest, { type: "close" }>): Promise<void> {
   try {
     await flushing;
-    if (durable) fdatasyncSync(fd);
-    const { size } = fstatSync(fd);
+    if (complete) fdatasyncSync(fd);
     closeSync(fd);
     // After every batch, on the same channel: the hash thread sees them all before the request.
-    if (digest) forward({ type: "digest" });
-    reply({ type: "closed", size });
+    if (complete) forward({ type: "digest" });
+    reply({ type: "closed" });
   } catch (error) {
     reply({ type: "failed", message: (error as Error).message });
   }
