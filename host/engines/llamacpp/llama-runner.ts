@@ -91,18 +91,20 @@ export class LlamaRunner implements Runner {
       choices: [{ index: 0, text: textPart, finish_reason: finish as Completion["choices"][0]["finish_reason"], logprobs }],
     });
     // OpenAI counts a token's text_offset from the start of the prompt, echoed or not.
-    let offset = prompt.length;
-    const offsets = (entries: readonly TokenLogprob[]) => entries.map((entry) => ((offset += entry.token.length), offset - entry.token.length));
+    let streamedTo = prompt.length;
+    const streamedLogprobs = (logprob: TokenLogprob | undefined) => {
+      if (!logprob) return null;
+      const logprobs = completionLogprobs([logprob], streamedTo);
+      streamedTo += logprob.token.length;
+      return logprobs;
+    };
     if (onChunk && body.echo) onChunk(chunk(prompt, null));
-    const result = text(
-      await this.process.request("completion", body, signal, onChunk && ((piece) => onChunk(chunk(piece.text, null, piece.logprob ? completionLogprobs([piece.logprob], offsets) : null)))),
-    );
+    const result = text(await this.process.request("completion", body, signal, onChunk && ((piece) => onChunk(chunk(piece.text, null, streamedLogprobs(piece.logprob))))));
     if (onChunk) {
       onChunk({ ...chunk("", result.finishReason), timings: timings(result.usage) });
       if (body.stream_options?.include_usage) onChunk({ ...chunk("", null), choices: [], usage: usage(result.usage) });
     }
-    offset = prompt.length;
-    const logprobs = result.logprobs ? completionLogprobs(result.logprobs, offsets) : null;
+    const logprobs = result.logprobs ? completionLogprobs(result.logprobs, prompt.length) : null;
     return { ...chunk((body.echo ? prompt : "") + result.text, result.finishReason, logprobs), usage: usage(result.usage), timings: timings(result.usage) };
   }
 
@@ -147,13 +149,14 @@ function text(result: RunnerResult): TextResult {
   return result;
 }
 
-/** OpenAI's legacy `logprobs` object for some generated tokens; `offsets` places each in the text. */
-function completionLogprobs(entries: readonly TokenLogprob[], offsets: (entries: readonly TokenLogprob[]) => number[]): CompletionLogprobs {
+/** OpenAI's legacy `logprobs` object for generated tokens whose text starts at character `start`. */
+function completionLogprobs(entries: readonly TokenLogprob[], start: number): CompletionLogprobs {
+  let offset = start;
   return {
     tokens: entries.map((entry) => entry.token),
     token_logprobs: entries.map((entry) => entry.logprob),
     top_logprobs: entries.map((entry) => entry.top),
-    text_offset: offsets(entries),
+    text_offset: entries.map((entry) => ((offset += entry.token.length), offset - entry.token.length)),
   };
 }
 

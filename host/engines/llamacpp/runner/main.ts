@@ -6,9 +6,9 @@
 import { isLmrError } from "../../../errors";
 import { HostToRunnerSchema, type RunnerErrorPayload, type RunnerRequest, type RunnerResult, type GeneratedPiece } from "../../../protocol/runner";
 import { chatCompletion } from "./chat";
-import type { Emit } from "./generate";
 import { infill, textCompletion } from "./completion";
 import { embeddings } from "./embeddings";
+import type { Emit } from "./generate";
 import { loadModel, type LoadedModel } from "./loaded-model";
 import { send } from "./log";
 
@@ -45,10 +45,11 @@ async function serve(request: RunnerRequest, stream: boolean): Promise<void> {
   const controller = new AbortController();
   inFlight.set(request.id, controller);
   // Text waits a millisecond, until the next decode is under way, and goes in one message with whatever
-  // else came by then, each token's text still its own chunk for the client. node-llama-cpp starts a ggml worker thread for every decode; when the host and its
-  // client woke to this text at that same moment, on a machine whose cores the decode's threads fill, the
-  // new thread often landed on a busy core and the whole token took twice as long (traced on 2 cores:
-  // 45-120 tok/s, decodes of 8-21 ms, sent at once; 89-115 tok/s, 8.7-10.6 ms, sent 1 ms later).
+  // else came by then, each token's text still its own chunk for the client. node-llama-cpp starts a ggml
+  // worker thread for every decode; when the host and its client woke to this text at that same moment, on
+  // a machine whose cores the decode's threads fill, the new thread often landed on a busy core and the
+  // whole token took twice as long (traced on 2 cores: 45-120 tok/s, decodes of 8-21 ms, sent at once;
+  // 89-115 tok/s, 8.7-10.6 ms, sent 1 ms later).
   let pieces: GeneratedPiece[] = [];
   const flush = () => {
     if (pieces.length > 0) send({ type: "delta", id: request.id, pieces });
