@@ -7,12 +7,12 @@ import { StoreError } from "./store-error";
  * Reads one of the store's JSON files through its schema: a missing file is `missing`, a file that
  * is not valid JSON or not of the schema is a StoreError with the given fix.
  */
-export async function readJsonFile<S extends z.ZodType>(
+export async function readJsonFile<S extends z.ZodType, M = z.infer<S>>(
   file: string,
   schema: S,
-  missing: z.infer<S>,
+  missing: M,
   damaged: { message: string; fix: string; code: string },
-): Promise<z.infer<S>> {
+): Promise<z.infer<S> | M> {
   let raw: string;
   try {
     raw = await readFile(file, "utf8");

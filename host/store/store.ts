@@ -17,6 +17,7 @@ import {
 } from "../protocol/store";
 import { parseConfigFile, parseManifest } from "./artifact";
 import { writeFileAtomic } from "./atomic-write";
+import { readJsonFile } from "./json-file";
 import { BlobStore } from "./blobs";
 import { bundleFiles, ensureBundle, type ModelBundle, removeBundle } from "./bundle";
 import { applyConfigurationPatch, readConfigurations, writeConfigurations } from "./configurations";
@@ -264,28 +265,14 @@ export class ModelStore {
 
   private async initialize(): Promise<void> {
     await mkdir(this.layout.blobsDir, { recursive: true });
-    let raw: string | undefined;
-    try {
-      raw = await readFile(this.layout.layoutFile, "utf8");
-    } catch (error) {
-      if (errorCode(error) !== "ENOENT") throw error;
-      await writeFileAtomic(this.layout.layoutFile, `${JSON.stringify({ version: STORE_LAYOUT_VERSION }, null, 2)}\n`);
-    }
-    if (raw !== undefined) {
-      let json: unknown;
-      try {
-        json = JSON.parse(raw);
-      } catch {
-        json = undefined;
-      }
-      const layout = LayoutFileSchema.safeParse(json);
-      if (!layout.success || layout.data.version.split(".")[0] !== STORE_LAYOUT_VERSION.split(".")[0]) {
-        throw new StoreError(`${this.layout.layoutFile} describes a store layout this version of lmr does not read.`, {
-          fix: "Point LMR_MODELS_PATH at another folder, or update lmr.",
-          code: "store_layout_unsupported",
-        });
-      }
-    }
+    const unsupported = {
+      message: `${this.layout.layoutFile} describes a store layout this version of lmr does not read.`,
+      fix: "Point LMR_MODELS_PATH at another folder, or update lmr.",
+      code: "store_layout_unsupported",
+    };
+    const layout = await readJsonFile(this.layout.layoutFile, LayoutFileSchema, undefined, unsupported);
+    if (layout === undefined) await writeFileAtomic(this.layout.layoutFile, `${JSON.stringify({ version: STORE_LAYOUT_VERSION }, null, 2)}\n`);
+    else if (layout.version.split(".")[0] !== STORE_LAYOUT_VERSION.split(".")[0]) throw new StoreError(unsupported.message, { fix: unsupported.fix, code: unsupported.code });
     try {
       await stat(this.layout.indexFile);
     } catch (error) {
