@@ -34,12 +34,8 @@ describe("Model Runner in the workbench", () => {
   });
 
   it('"Model Runner: Pull" from the command palette brings the registry\'s model into Models', async () => {
-    const { page, treeRow, runCommand, fixture } = workbench;
-    await runCommand("Model Runner: Pull");
-    const input = page.locator(".quick-input-widget input");
-    await page.locator(".quick-input-widget", { hasText: "Model Runner: Pull" }).waitFor();
-    await input.fill(fixture.remoteModel);
-    await input.press("Enter");
+    const { page, treeRow, runCommand, answerCommand, fixture } = workbench;
+    await answerCommand("Model Runner: Pull", fixture.remoteModel);
     await treeRow(fixture.remoteModel).waitFor();
     await page.locator(".notification-toast", { hasText: `pulled ${fixture.remoteModel}` }).waitFor();
     await workbench.screenshot("ui-2-pull");
@@ -47,12 +43,8 @@ describe("Model Runner in the workbench", () => {
   });
 
   it("Show Quantizations lists what the registry offers, with its size, memory and whether it fits", async () => {
-    const { page, treeRow, runCommand, fixture } = workbench;
-    await runCommand("Model Runner: Show Quantizations");
-    const input = page.locator(".quick-input-widget input");
-    await page.locator(".quick-input-widget", { hasText: "Model Runner: Show Quantizations" }).waitFor();
-    await input.fill(fixture.remoteModel.replace(/:Q8_0$/, ""));
-    await input.press("Enter");
+    const { page, treeRow, answerCommand, fixture } = workbench;
+    await answerCommand("Model Runner: Show Quantizations", fixture.remoteModel.replace(/:Q8_0$/, ""));
     const row = treeRow("Q8_0");
     await row.waitFor();
     assert.match(await row.innerText(), /F32 · 32\.00 bits\/weight · [\d.]+ MiB · [\d.]+ MiB to run · fits/);

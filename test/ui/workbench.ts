@@ -19,6 +19,8 @@ export interface Workbench {
   fixture: ExtensionFixture;
   /** Opens the command palette, types `title` and runs the command. */
   runCommand(title: string): Promise<void>;
+  /** Runs the command `title` and answers the input box it opens with `value`. */
+  answerCommand(title: string, value: string): Promise<void>;
   /** A row of a tree view in the Model Runner sidebar. */
   treeRow(label: string): Locator;
   /** The chat panel's page, inside the webview's frames. */
@@ -60,6 +62,13 @@ export async function openWorkbench(): Promise<Workbench> {
       page,
       fixture,
       runCommand: (title) => runCommand(page, title),
+      async answerCommand(title, value) {
+        await runCommand(page, title);
+        await page.locator(".quick-input-widget", { hasText: title }).waitFor();
+        const input = page.locator(".quick-input-widget input");
+        await input.fill(value);
+        await input.press("Enter");
+      },
       treeRow: (label) => page.locator(`.pane-body .monaco-list-row[aria-label^="${label}"]`),
       chatFrame: () => page.frameLocator("iframe.webview.ready").frameLocator("#active-frame"),
       async screenshot(name) {
