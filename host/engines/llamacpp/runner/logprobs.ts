@@ -34,6 +34,10 @@ export async function completeWithLogprobs(loaded: LoadedModel, prompt: readonly
       const logprobs: TokenLogprob[] = [];
       let text = "";
       let sent = 0;
+      // Text up to `settled` tokens is final; only the tokens after it are detokenized again, since a
+      // character split over tokens reads as U+FFFD until its last byte comes.
+      let settled = 0;
+      let settledText = "";
       let finish: { finishReason: "stop" | "length"; stopType: "eos" | "limit" | "word" } = { finishReason: "length", stopType: "limit" };
       const tokens = sequence.evaluateWithMetadata([...prompt.slice(keep)], { probabilities: true }, {
         temperature: sampling.temperature,
@@ -55,7 +59,8 @@ export async function completeWithLogprobs(loaded: LoadedModel, prompt: readonly
         onToken();
         const logprob = { token: piece, logprob: logOf(probabilities.get(token)), top: likeliest(model, probabilities, top, generated) };
         logprobs.push(logprob);
-        text = model.detokenize(generated);
+        text = settledText + model.detokenize(generated.slice(settled), false, generated.slice(0, settled));
+        if (!text.endsWith("\uFFFD")) [settled, settledText] = [generated.length, text];
         const stopAt = firstStop(text, stops, Math.max(0, sent - holdBack));
         if (stopAt !== undefined) {
           text = text.slice(0, stopAt);
