@@ -4,7 +4,10 @@ import type { HashResponse, HashThreadData, WriteRequest, WriteResponse, WriteTh
 
 /** Bytes written and hashed at once: few messages and system calls, each worth its copy. */
 const BATCH_BYTES = 4 * 1024 * 1024;
-/** Batches in flight: the network is paused while the disk or the hash has this much to catch up on. */
+/**
+ * Batches in flight, allocated as they are first needed (a license file takes one): the network is paused
+ * while the disk or the hash has this much to catch up on.
+ */
 const BATCHES = 6;
 /** A batch that stops growing this long goes to disk as it is: a stalled download keeps what came for a resume. */
 const STALL_MS = 200;
@@ -19,6 +22,7 @@ export class BlobWriter {
   readonly #writeThread: Worker;
   readonly #hashThread: Worker;
   readonly #free: ArrayBuffer[] = [];
+  #allocated = 0;
   readonly #failure: Promise<never>;
   readonly #stall = setTimeout(() => this.#dispatch(), STALL_MS).unref();
   #bufferReturned: (() => void) | undefined;
@@ -36,7 +40,6 @@ export class BlobWriter {
     this.#writeThread = writeThread;
     this.#hashThread = hashThread;
     this.#failure = failure;
-    for (let i = 0; i < BATCHES; i++) this.#free.push(new ArrayBuffer(BATCH_BYTES));
     hashThread.on("message", (message: HashResponse) => {
       if (message.type !== "free") return;
       this.#free.push(message.buffer);
@@ -79,7 +82,7 @@ export class BlobWriter {
   write(chunk: Uint8Array): Promise<void> | undefined {
     for (let offset = 0; offset < chunk.byteLength; ) {
       if (this.#batch === undefined) {
-        const buffer = this.#free.pop();
+        const buffer = this.#free.pop() ?? (this.#allocated < BATCHES ? (this.#allocated++, new ArrayBuffer(BATCH_BYTES)) : undefined);
         if (buffer === undefined) return this.#nextFreeBuffer().then(() => this.write(chunk.subarray(offset)));
         this.#batch = new Uint8Array(buffer);
       }
