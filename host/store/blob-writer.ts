@@ -61,16 +61,18 @@ export class BlobWriter {
       return thread;
     };
     if (!resume) await (await open(path, "w")).close();
+    // Both threads start at once (about 30 ms each); the write thread gets no batch before the hash thread
+    // has read what an earlier download left, since batches come only once this resolves.
+    const { port1: hashPort, port2 } = new MessageChannel();
     const hashThread = watch(new Worker(HASH_THREAD, { workerData: { resumeFrom: resume ? path : undefined } satisfies HashThreadData }));
+    const writeThread = watch(new Worker(WRITE_THREAD, { workerData: { path, hashPort } satisfies WriteThreadData, transferList: [hashPort] }));
+    hashThread.postMessage(port2, [port2]);
     try {
-      // The hash thread reads what an earlier download left before any new byte is written after it.
       const resumedBytes = await Promise.race([nextMessage(hashThread, "ready").then((ready) => ready.size), failure]);
-      const { port1: hashPort, port2 } = new MessageChannel();
-      hashThread.postMessage(port2, [port2]);
-      const writeThread = watch(new Worker(WRITE_THREAD, { workerData: { path, hashPort } satisfies WriteThreadData, transferList: [hashPort] }));
       return new BlobWriter(writeThread, hashThread, failure, resumedBytes);
     } catch (error) {
       void hashThread.terminate();
+      void writeThread.terminate();
       throw error;
     }
   }
