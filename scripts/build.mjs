@@ -20,6 +20,7 @@ await Promise.all([
       runner: "host/engines/llamacpp/runner/main.ts",
       "write-thread": "host/store/write-thread.ts",
       "hash-thread": "host/store/hash-thread.ts",
+      "download-thread": "host/registry/download-thread.ts",
     },
     outdir: "dist",
     outExtension: { ".js": ".mjs" },

@@ -2,12 +2,12 @@ import { z } from "zod";
 import { UpstreamError } from "../errors";
 import { sha256Digest } from "../store/digest";
 import { RegistryAuth, repositoryScope } from "./auth";
+import type { BlobSource } from "./blob-fetch";
 import { type ByteRange, rangeHeader } from "./byte-range";
 import { findCredentials, type Credentials } from "./credentials";
 import { registryBaseUrl } from "./endpoint";
 import { nextPageLink } from "./link-header";
 import { digestMismatchError, registryResponseError, type RegistryTarget } from "./registry-errors";
-import { bufferedResponse, type StreamedResponse, streamedGet } from "./streamed-get";
 import { send } from "./transport";
 
 /** Manifest types asked for: DMR pushes OCI manifests; Docker's v2 schema is what older tools push. */
@@ -129,22 +129,23 @@ export class RegistryClient {
     throw await registryResponseError(response, this.target(repository, digest));
   }
 
-  /**
-   * Downloads a blob from `offset` on, its body a Node stream (see `streamedGet`): 200, 206 and 416 are returned
-   * for the caller to resume by; any other status is an error.
-   */
-  async blobStream(repository: string, digest: string, offset: number, signal?: AbortSignal): Promise<StreamedResponse> {
-    const url = new URL(`v2/${repository}/blobs/${digest}`, this.baseUrl);
+  /** A blob's bytes, for a download thread to GET them (see fetchBlob). */
+  blobSource(repository: string, digest: string): BlobSource {
+    const url = new URL(`v2/${repository}/blobs/${digest}`, this.baseUrl).href;
     const scopes = [repositoryScope(repository, ["pull"])];
-    for (let attempt = 0; ; attempt++) {
-      const authorization = await this.auth.authorization(scopes, signal);
-      const headers = { ...rangeHeader({ start: offset }), ...(authorization ? { authorization } : {}) };
-      const response = await streamedGet(this.registry, url, headers, signal);
-      if (response.status === 200 || response.status === 206 || response.status === 416) return response;
-      const failed = await bufferedResponse(response);
-      if (failed.status === 401 && attempt === 0 && this.auth.challenged(failed, scopes)) continue;
-      throw await registryResponseError(failed, this.target(repository, digest));
-    }
+    return {
+      name: `${this.registry}/${repository}`,
+      request: async (signal) => {
+        const authorization = await this.auth.authorization(scopes, signal);
+        const headers: Record<string, string> = authorization ? { authorization } : {};
+        return { server: this.registry, url, headers };
+      },
+      refused: async (response, refusals) => {
+        // A token that expired mid-pull is renewed once.
+        if (response.status === 401 && refusals === 0 && this.auth.challenged(response, scopes)) return;
+        throw await registryResponseError(response, this.target(repository, digest));
+      },
+    };
   }
 
   async hasBlob(repository: string, digest: string, signal?: AbortSignal): Promise<boolean> {

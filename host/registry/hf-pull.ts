@@ -66,8 +66,7 @@ async function download(
   if (!file.sha256) return undefined;
   const digest = `sha256:${file.sha256}`;
   if ((await store.blobs.size(digest)) === file.size) return { digest: digest as BlobInfo["digest"], size: file.size };
-  return fetchBlob(store.blobs, digest, (offset, attemptSignal) => hub.downloadStream(file.path, offset, attemptSignal), {
-    source: `${hub.name}/${file.path}`,
+  return fetchBlob(store.blobs, digest, hub.fileSource(file.path), {
     signal,
     onProgress,
   });

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { AuthenticationError, type LmrError, NotFoundError, PermissionError, UpstreamError } from "../errors";
+import type { BlobSource } from "./blob-fetch";
 import { type ByteRange, rangeHeader } from "./byte-range";
 import type { HubFile } from "./hf-files";
 import { nextPageLink } from "./link-header";
-import { bufferedResponse, type StreamedResponse, streamedGet } from "./streamed-get";
 import { send } from "./transport";
 
 const defaultEndpoint = "https://huggingface.co";
@@ -67,11 +67,15 @@ export class HuggingFaceRepository {
     throw await this.error(response, path);
   }
 
-  /** A file's bytes from `offset` on, its body a Node stream (see `streamedGet`); 200, 206 and 416 are returned. */
-  async downloadStream(path: string, offset: number, signal?: AbortSignal): Promise<StreamedResponse> {
-    const response = await streamedGet("hf.co", this.fileUrl(path), { ...rangeHeader({ start: offset }), ...this.authorization() }, signal);
-    if (response.status === 200 || response.status === 206 || response.status === 416) return response;
-    throw await this.error(await bufferedResponse(response), path);
+  /** A file's bytes, for a download thread to GET them (see fetchBlob). */
+  fileSource(path: string): BlobSource {
+    return {
+      name: `${this.name}/${path}`,
+      request: async () => ({ server: "hf.co", url: this.fileUrl(path).href, headers: this.authorization() }),
+      refused: async (response) => {
+        throw await this.error(response, path);
+      },
+    };
   }
 
   fileUrl(path: string): URL {

@@ -36,12 +36,10 @@ export async function pullModel(
   const manifest = parseManifest(fetched.bytes);
   const blobs = [manifest.config, ...manifest.layers];
   const progress = new TransferProgress("Downloaded", blobs, options.onProgress);
-  const source = `${ref.registry}/${ref.repository}`;
 
   await inParallel(blobs, parallelDownloads, signal, async (blob, blobSignal) => {
     if ((await store.blobs.size(blob.digest)) === blob.size) return progress.skip(blob.digest);
-    await fetchBlob(store.blobs, blob.digest, (offset, attemptSignal) => client.blobStream(ref.repository, blob.digest, offset, attemptSignal), {
-      source,
+    await fetchBlob(store.blobs, blob.digest, client.blobSource(ref.repository, blob.digest), {
       signal: blobSignal,
       onProgress: (bytes) => progress.update(blob.digest, bytes),
     });

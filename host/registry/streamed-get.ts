@@ -1,8 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { text } from "node:stream/consumers";
 import { UpstreamError } from "../errors";
-import { unreachableError } from "./registry-errors";
+import { unreachableError } from "./unreachable-error";
 
 /**
  * A GET answered with its body as a Node stream. Blob downloads go through `node:http` rather than `fetch`:
@@ -48,11 +47,6 @@ export async function streamedGet(
     if (next.origin !== target.origin) sent = withoutAuthorization(sent);
     target = next;
   }
-}
-
-/** The answer with its body read into memory, for code that reads an error's or a challenge's body. */
-export async function bufferedResponse(response: StreamedResponse): Promise<Response> {
-  return new Response(await text(response.body), { status: response.status, headers: response.headers });
 }
 
 function get(server: string, url: URL, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {

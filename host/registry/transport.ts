@@ -1,4 +1,4 @@
-import { unreachableError } from "./registry-errors";
+import { unreachableError } from "./unreachable-error";
 
 /**
  * `fetch`, with a network failure reported as the server being unreachable (named as the user knows it) rather

@@ -1,5 +1,6 @@
 import { open } from "node:fs/promises";
 import { MessageChannel, Worker } from "node:worker_threads";
+import { bundledThread } from "../bundled-thread";
 import type { HashResponse, HashThreadData, WriteRequest, WriteResponse, WriteThreadData } from "./blob-threads-protocol";
 
 /** Bytes written and hashed at once: few messages and system calls, each worth its copy. */
@@ -98,11 +99,19 @@ export class BlobWriter {
     return undefined;
   }
 
-  /**
-   * Writes what is left and closes the file. A `complete` download is flushed to disk and resolves with
-   * the hex SHA-256 of all the file's bytes; an interrupted one keeps its bytes for a resume.
-   */
-  close({ complete }: { complete: boolean }): Promise<string | undefined> {
+  /** Writes what is left, flushes the file to disk and closes it; answers the hex SHA-256 of all its bytes. */
+  async finish(): Promise<string> {
+    const hex = await this.#close(true);
+    if (hex === undefined) throw new Error("the hash thread gave no digest");
+    return hex;
+  }
+
+  /** Writes what is left and closes the file: an interrupted download's bytes, kept for a resume. */
+  async keep(): Promise<void> {
+    await this.#close(false);
+  }
+
+  #close(complete: boolean): Promise<string | undefined> {
     this.#closed ??= (async () => {
       try {
         clearTimeout(this.#stall);
@@ -151,10 +160,5 @@ function nextMessage<T extends Message["type"]>(thread: Worker, type: T): Promis
   });
 }
 
-/**
- * The threads' bundles, next to the host's in dist/. Code run from source (the tests) uses the built ones
- * too: tsx does not reach into worker threads, so a thread cannot start from TypeScript.
- */
-const bundled = (name: string) => new URL(import.meta.url.endsWith(".ts") ? `../../dist/${name}` : `./${name}`, import.meta.url);
-const WRITE_THREAD = bundled("write-thread.mjs");
-const HASH_THREAD = bundled("hash-thread.mjs");
+const WRITE_THREAD = bundledThread("write-thread");
+const HASH_THREAD = bundledThread("hash-thread");

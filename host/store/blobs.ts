@@ -5,8 +5,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
-import { Writable, type Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import path from "node:path";
 import { UpstreamError } from "../errors";
 import { writeFileAtomic } from "./atomic-write";
@@ -22,11 +20,20 @@ export interface BlobInfo {
 }
 
 /**
- * A blob's bytes: an iterable, or a function that opens a stream of them once the blob's lock is held, given
- * the bytes an interrupted write left (it then streams from there; see `WriteBlobOptions.resume`). A stream
- * is read chunk by chunk without a promise per chunk: the way a download is fastest.
+ * Writes a blob's bytes into `file` itself — a download thread does — after the bytes an interrupted write left
+ * there when `resume` is set, and answers the SHA-256 of all the file's bytes. A fill that fails leaves what it
+ * wrote for a resume.
  */
-export type BlobSource = AsyncIterable<Uint8Array> | ((offset: number) => Promise<Readable>);
+export type BlobFill = (file: string, resume: boolean) => Promise<FilledBlob>;
+
+export interface FilledBlob {
+  /** Hex SHA-256 of every byte in the file. */
+  hex: string;
+  size: number;
+}
+
+/** A blob's bytes: an iterable, or a fill that writes them itself once the blob's lock is held. */
+export type BlobSource = AsyncIterable<Uint8Array> | BlobFill;
 
 export interface WriteBlobOptions {
   /**
@@ -34,7 +41,7 @@ export interface WriteBlobOptions {
    * source then starts at that offset (a registry client asks for that `Range`).
    */
   resume?: boolean;
-  /** Called as bytes land, with the blob's bytes on disk so far (resumed ones included). */
+  /** Called as an iterable's bytes land, with the blob's bytes on disk so far (resumed ones included); a fill tells its own. */
   onProgress?: (bytes: number) => void;
 }
 
@@ -74,39 +81,18 @@ export class BlobStore {
         }
         const incomplete = this.layout.incompleteBlob(expected);
         await mkdir(path.dirname(incomplete), { recursive: true });
-        const writer = await BlobWriter.open(incomplete, options.resume ?? false);
-        let received = writer.resumedBytes;
-        let hex: string | undefined;
-        const take = (chunk: Uint8Array) => {
-          const full = writer.write(chunk);
-          received += chunk.byteLength;
-          options.onProgress?.(received);
-          return full;
-        };
-        try {
-          if (typeof source === "function") {
-            await pipeline(
-              await source(writer.resumedBytes),
-              new Writable({ write: (chunk: Uint8Array, _, done) => void (take(chunk)?.then(() => done(), done) ?? done()) }),
-            );
-          } else {
-            for await (const chunk of source) await take(chunk);
-          }
-          hex = await writer.close({ complete: true });
-        } finally {
-          // Bytes that arrived before an interruption are good; keeping them lets a resume skip them.
-          if (hex === undefined) await writer.close({ complete: false }).catch(() => undefined);
-        }
+        const resume = options.resume ?? false;
+        const { hex, size } = typeof source === "function" ? await source(incomplete, resume) : await writeIterable(incomplete, source, resume, options.onProgress);
         const actual = `sha256:${hex}`;
         if (actual !== expected) {
           await rm(incomplete, { force: true });
-          throw new UpstreamError(`Blob ${expected} arrived with digest ${actual} (${received} bytes); it was discarded.`, {
+          throw new UpstreamError(`Blob ${expected} arrived with digest ${actual} (${size} bytes); it was discarded.`, {
             fix: "The download was corrupted or the registry served other content than its manifest names. Pull the model again.",
             code: "digest_mismatch",
           });
         }
         await rename(incomplete, this.layout.blob(expected));
-        return { digest: expected, size: received };
+        return { digest: expected, size };
       },
       { timeoutMs: Number.POSITIVE_INFINITY },
     );
@@ -152,6 +138,27 @@ export class BlobStore {
     const parsed = parseDigest(digest);
     await rm(this.layout.blob(parsed), { force: true });
     await rm(this.layout.incompleteBlob(parsed), { force: true });
+  }
+}
+
+/** Streams `source` into `file` through a BlobWriter's threads. */
+async function writeIterable(file: string, source: AsyncIterable<Uint8Array>, resume: boolean, onProgress?: (bytes: number) => void): Promise<FilledBlob> {
+  const writer = await BlobWriter.open(file, resume);
+  let size = writer.resumedBytes;
+  let finished = false;
+  try {
+    for await (const chunk of source) {
+      const full = writer.write(chunk);
+      size += chunk.byteLength;
+      onProgress?.(size);
+      await full;
+    }
+    const hex = await writer.finish();
+    finished = true;
+    return { hex, size };
+  } finally {
+    // Bytes that arrived before an interruption are good; keeping them lets a resume skip them.
+    if (!finished) await writer.keep().catch(() => undefined);
   }
 }
 
