@@ -1,7 +1,11 @@
+import { createHash } from "node:crypto";
 import { UpstreamError } from "../errors";
+import { writeFileAtomic } from "../store/atomic-write";
 import type { BlobInfo, BlobStore, FilledBlob } from "../store/blobs";
-import { BlobDownload } from "./blob-download";
+import { BlobDownload, type GetOutcome } from "./blob-download";
 import type { BlobRequest } from "./download-thread-protocol";
+import { send } from "./transport";
+import { networkReason } from "./unreachable-error";
 
 /** Where a blob's bytes come from: a registry's blob, a Hugging Face file. */
 export interface BlobSource {
@@ -17,6 +21,8 @@ export interface BlobSource {
 }
 
 export interface FetchBlobOptions {
+  /** The blob's size, as its manifest or file list gives it. */
+  size: number;
   /** Bytes of this blob on disk so far, resumed ones included. */
   onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
@@ -26,41 +32,55 @@ export interface FetchBlobOptions {
 const maxAttempts = 5;
 
 /**
+ * Blobs up to this size (configs, licenses, chat templates, small models) come whole in one request on the
+ * calling thread: starting a download's three threads takes longer than their bytes (a tiny model's pull took
+ * twice as long through them).
+ */
+const smallBlobBytes = 4 * 1024 * 1024;
+
+/**
  * Downloads a blob into the store, resuming from the `.incomplete` bytes an earlier try left and asking again
  * from where it got when the connection drops mid-way. The bytes travel on a download thread, off the host's
  * event loop. The store checks the digest and holds the blob's lock, so a second pull of the same blob — in
  * this process or another — waits and then finds it there instead of downloading it again.
  */
-export function fetchBlob(blobs: BlobStore, digest: string, source: BlobSource, options: FetchBlobOptions = {}): Promise<BlobInfo> {
+export function fetchBlob(blobs: BlobStore, digest: string, source: BlobSource, options: FetchBlobOptions): Promise<BlobInfo> {
+  if (options.size <= smallBlobBytes) return blobs.write(digest, (file) => downloadWhole(file, digest, source, options));
   return blobs.write(digest, (file, resume) => download(file, resume, digest, source, options), { resume: true });
+}
+
+async function downloadWhole(file: string, digest: string, source: BlobSource, { onProgress, signal }: FetchBlobOptions): Promise<FilledBlob> {
+  const bytes = await accepted(source, async ({ server, url, headers }) => {
+    const response = await send(server, new URL(url), { headers, signal });
+    if (!response.ok) return response;
+    return new Uint8Array(await response.arrayBuffer().catch((error: unknown) => {
+      throw signal?.aborted ? signal.reason : interrupted(digest, source, networkReason(error));
+    }));
+  }, signal);
+  await writeFileAtomic(file, bytes);
+  onProgress?.(bytes.byteLength);
+  return { hex: createHash("sha256").update(bytes).digest("hex"), size: bytes.byteLength };
 }
 
 async function download(file: string, resume: boolean, digest: string, source: BlobSource, { onProgress, signal }: FetchBlobOptions): Promise<FilledBlob> {
   const download = await BlobDownload.start(file, resume);
   let finished = false;
   try {
-    let attempts = 0;
-    let refusals = 0;
-    for (;;) {
+    for (let attempts = 1; ; attempts++) {
       signal?.throwIfAborted();
       const started = download.bytes;
-      const outcome = await download.get(await source.request(signal), signal, onProgress);
-      switch (outcome.type) {
-        case "ended":
-          const hex = await download.finish();
-          finished = true;
-          return { hex, size: download.bytes };
-        case "refused":
-          await source.refused(response(outcome.status, outcome.headers, outcome.body), refusals++);
-          continue;
-        case "interrupted":
-          signal?.throwIfAborted();
-          if (++attempts < maxAttempts && download.bytes > started) continue;
-          throw new UpstreamError(`The download of ${digest} from ${source.name} was interrupted: ${outcome.message}.`, {
-            fix: "Pull again: the download resumes where it stopped.",
-            code: "download_interrupted",
-          });
+      const outcome = await accepted(source, async (request) => {
+        const outcome = await download.get(request, signal, onProgress);
+        return outcome.type === "refused" ? refusal(outcome) : outcome;
+      }, signal);
+      if (outcome.type === "ended") {
+        const hex = await download.finish();
+        finished = true;
+        return { hex, size: download.bytes };
       }
+      signal?.throwIfAborted();
+      if (attempts < maxAttempts && download.bytes > started) continue;
+      throw interrupted(digest, source, outcome.message);
     }
   } finally {
     // Bytes that arrived before an interruption are good; keeping them lets a resume skip them.
@@ -69,8 +89,27 @@ async function download(file: string, resume: boolean, digest: string, source: B
   }
 }
 
-/** A refusal as a `Response`, which the sources' error readers take. */
-function response(status: number, headers: [string, string][], body: string): Response {
+function interrupted(digest: string, source: BlobSource, reason: string): UpstreamError {
+  return new UpstreamError(`The download of ${digest} from ${source.name} was interrupted: ${reason}.`, {
+    fix: "Pull again: a large download resumes where it stopped.",
+    code: "download_interrupted",
+  });
+}
+
+/**
+ * Asks with the source's request until its server accepts: `get` answers a refusal as the `Response`, which goes
+ * to the source to renew its credentials or to throw the error to report.
+ */
+async function accepted<T>(source: BlobSource, get: (request: BlobRequest) => Promise<T | Response>, signal: AbortSignal | undefined): Promise<T> {
+  for (let refusals = 0; ; refusals++) {
+    const answer = await get(await source.request(signal));
+    if (!(answer instanceof Response)) return answer;
+    await source.refused(answer, refusals);
+  }
+}
+
+/** The thread's refusal as a `Response`, which the sources' error readers take. */
+function refusal({ status, headers, body }: Extract<GetOutcome, { type: "refused" }>): Response {
   const bodiless = status === 204 || status === 205 || status === 304;
   return new Response(bodiless ? null : body, { status, headers });
 }

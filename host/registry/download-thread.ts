@@ -13,6 +13,7 @@ import { BlobWriter } from "../store/blob-writer";
 import { rangeHeader } from "./byte-range";
 import type { BlobRequest, DownloadRequest, DownloadResponse, DownloadThreadData, ThreadError } from "./download-thread-protocol";
 import { streamedGet } from "./streamed-get";
+import { networkReason } from "./unreachable-error";
 
 /** Progress is told this often at most: a message per 64 KiB read would cost more than the read. */
 const PROGRESS_MS = 50;
@@ -108,7 +109,7 @@ function stream(writer: BlobWriter, body: IncomingMessage, skip: number, signal:
     body.once("close", () => {
       clearTimeout(trailing);
       if (!body.complete) interruption ??= new Error("the connection closed before the blob's end");
-      resolve(interruption ? { type: "interrupted", bytes, message: reason(interruption) } : { type: "ended", bytes });
+      resolve(interruption ? { type: "interrupted", bytes, message: networkReason(interruption) } : { type: "ended", bytes });
     });
   });
 }
@@ -125,11 +126,6 @@ function rangeStart(contentRange: string | null, offset: number, body: IncomingM
 }
 
 class Interruption extends Error {}
-
-function reason(error: Error): string {
-  const cause = error.cause instanceof Error ? error.cause : error;
-  return cause.message;
-}
 
 function threadError(error: unknown): ThreadError {
   if (error instanceof UpstreamError) return { message: error.message, code: error.code, fix: error.fix };

@@ -67,6 +67,7 @@ async function download(
   const digest = `sha256:${file.sha256}`;
   if ((await store.blobs.size(digest)) === file.size) return { digest: digest as BlobInfo["digest"], size: file.size };
   return fetchBlob(store.blobs, digest, hub.fileSource(file.path), {
+    size: file.size,
     signal,
     onProgress,
   });

@@ -40,6 +40,7 @@ export async function pullModel(
   await inParallel(blobs, parallelDownloads, signal, async (blob, blobSignal) => {
     if ((await store.blobs.size(blob.digest)) === blob.size) return progress.skip(blob.digest);
     await fetchBlob(store.blobs, blob.digest, client.blobSource(ref.repository, blob.digest), {
+      size: blob.size,
       signal: blobSignal,
       onProgress: (bytes) => progress.update(blob.digest, bytes),
     });

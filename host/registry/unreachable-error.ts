@@ -13,7 +13,8 @@ export function unreachableError(registry: string, url: URL, cause: unknown): Up
   });
 }
 
-function networkReason(error: unknown): string {
+/** What went wrong on the network, as the socket said it (`ECONNRESET other side closed`, …). */
+export function networkReason(error: unknown): string {
   let current: unknown = error;
   // fetch wraps the socket's error (`ECONNREFUSED`, `ENOTFOUND`, …) in a generic "fetch failed" TypeError.
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;

@@ -26,7 +26,8 @@ describe("pulling from Hugging Face (hf.co/ORG/REPO[:QUANT])", () => {
     const gguf = join(root, "bartowski", "smol-gguf");
     await mkdir(join(gguf, "Q8_0"), { recursive: true });
     // llama.cpp's file types: 15 is Q4_K_M, 7 is Q8_0, 1 is F16.
-    await writeTestGguf(join(gguf, "Smol-Q4_K_M.gguf"), { weightBytes: 2 * 1024 * 1024, fileType: 15 });
+    // Over 4 MiB, so it downloads (and resumes) on the download thread; the smaller files come whole.
+    await writeTestGguf(join(gguf, "Smol-Q4_K_M.gguf"), { weightBytes: 5 * 1024 * 1024, fileType: 15 });
     await writeTestGguf(join(gguf, "Q8_0", "Smol-Q8_0-00001-of-00002.gguf"), { weightBytes: 300 * 1024, fileType: 7 });
     await writeTestGguf(join(gguf, "Q8_0", "Smol-Q8_0-00002-of-00002.gguf"), { weightBytes: 200 * 1024, fileType: 7 });
     await writeTestGguf(join(gguf, "mmproj-Smol-F16.gguf"), { weightBytes: 64 * 1024, fileType: 1 });

@@ -27,7 +27,8 @@ for (const mode of ["none", "basic", "token"] as const satisfies RegistryAuthMod
       dir = await mkdtemp(join(tmpdir(), "lmr-push-pull-"));
       env = { ...process.env, LMR_HOME: join(dir, "lmr"), DOCKER_CONFIG: join(dir, "docker") };
       source = await ModelStore.open({ root: join(dir, "source") });
-      await writeTestGguf(join(dir, "model.gguf"), { weightBytes: 3 * 1024 * 1024 });
+      // Over 4 MiB, so its pull goes through the download thread; the license comes whole on the calling thread.
+      await writeTestGguf(join(dir, "model.gguf"), { weightBytes: 5 * 1024 * 1024 });
       gguf = await readFile(join(dir, "model.gguf"));
       license = Buffer.from("MIT License\n\nPermission is hereby granted…\n");
       const artifact = handBuiltArtifact([
