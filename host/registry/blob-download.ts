@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { bundledThread } from "../bundled-thread";
-import { UpstreamError } from "../errors";
+import { InternalError, UpstreamError } from "../errors";
+import { StoreError } from "../store/store-error";
 import type { BlobRequest, DownloadRequest, DownloadResponse, DownloadThreadData, ThreadError } from "./download-thread-protocol";
 
 /** How a GET of the thread ended, when no error stopped it. */
@@ -31,7 +32,7 @@ export class BlobDownload {
       this.#pending = undefined;
     };
     this.#thread.once("error", stop);
-    this.#thread.once("exit", (code) => stop(new Error(`the download thread stopped (exit code ${code})`)));
+    this.#thread.once("exit", (code) => stop(new InternalError(`the download thread stopped (exit code ${code})`)));
   }
 
   /** Opens `path` (keeping its bytes with `resume`, which the thread hashes first) for a download. */
@@ -46,13 +47,14 @@ export class BlobDownload {
     }
   }
 
-  /** Bytes in the file, resumed ones included. */
+  /** Bytes of the blob taken so far, resumed ones included (the last few MiB may still be on their way to disk). */
   get bytes(): number {
     return this.#bytes;
   }
 
   /** Makes one GET, from the bytes the file holds on; `onProgress` hears of the bytes as they land. */
   async get(request: BlobRequest, signal: AbortSignal | undefined, onProgress?: (bytes: number) => void): Promise<GetOutcome> {
+    signal?.throwIfAborted();
     const abort = () => this.#send({ type: "abort" });
     signal?.addEventListener("abort", abort, { once: true });
     this.#onProgress = onProgress;
@@ -71,7 +73,7 @@ export class BlobDownload {
   /** Closes the file once the blob is whole: flushed to disk, it answers the hex SHA-256 of all its bytes. */
   async finish(): Promise<string> {
     const { hex } = await this.#close(true);
-    if (hex === undefined) throw new Error("the download thread closed the file without its digest");
+    if (hex === undefined) throw new InternalError("the download thread closed the file without its digest");
     return hex;
   }
 
@@ -102,5 +104,9 @@ export class BlobDownload {
 
 /** The thread's error as the product's: the server's or the network's fault, or a local one (the disk). */
 function rebuilt({ message, code, fix }: ThreadError): Error {
-  return code === undefined ? new Error(message) : new UpstreamError(message, { code, fix });
+  if (code !== undefined) return new UpstreamError(message, { code, fix });
+  return new StoreError(`A download could not be stored: ${message}`, {
+    fix: "Check the disk that holds the model store: its free space and its permissions.",
+    code: "store_write_failed",
+  });
 }

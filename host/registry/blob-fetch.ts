@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
-import { UpstreamError } from "../errors";
+import { isLmrError, UpstreamError } from "../errors";
 import { writeFileAtomic } from "../store/atomic-write";
 import type { BlobInfo, BlobStore, FilledBlob } from "../store/blobs";
+import { digestHex, sha256Digest } from "../store/digest";
 import { BlobDownload, type GetOutcome } from "./blob-download";
 import type { BlobRequest } from "./download-thread-protocol";
 import { send } from "./transport";
@@ -14,8 +14,8 @@ export interface BlobSource {
   /** The GET for the blob's bytes, with credentials as they stand; the download adds the `Range` it needs. */
   request(signal?: AbortSignal): Promise<BlobRequest>;
   /**
-   * The server answered another status than 200, 206 or 416, for the `refusals`th time in this download: resolves
-   * when asking again may work (its credentials renewed), else throws the error to report.
+   * The server answered another status than 200, 206 or 416, for the `refusals`th time in a row: resolves when
+   * asking again may work (its credentials renewed), else throws the error to report.
    */
   refused(response: Response, refusals: number): Promise<void>;
 }
@@ -23,7 +23,7 @@ export interface BlobSource {
 export interface FetchBlobOptions {
   /** The blob's size, as its manifest or file list gives it. */
   size: number;
-  /** Bytes of this blob on disk so far, resumed ones included. */
+  /** Bytes of this blob taken so far, resumed ones included. */
   onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
 }
@@ -39,53 +39,81 @@ const maxAttempts = 5;
 const smallBlobBytes = 4 * 1024 * 1024;
 
 /**
- * Downloads a blob into the store, resuming from the `.incomplete` bytes an earlier try left and asking again
- * from where it got when the connection drops mid-way. The bytes travel on a download thread, off the host's
- * event loop. The store checks the digest and holds the blob's lock, so a second pull of the same blob — in
- * this process or another — waits and then finds it there instead of downloading it again.
+ * Downloads a blob into the store. A large one travels on a download thread, off the host's event loop; it
+ * resumes from the `.incomplete` bytes an earlier try left and asks again from where it got when the
+ * connection drops mid-way. A small one comes whole, and whole again after a cut. The store checks the digest
+ * and holds the blob's lock, so a second pull of the same blob — in this process or another — waits and then
+ * finds it there instead of downloading it again.
  */
-export function fetchBlob(blobs: BlobStore, digest: string, source: BlobSource, options: FetchBlobOptions): Promise<BlobInfo> {
-  if (options.size <= smallBlobBytes) return blobs.write(digest, (file) => downloadWhole(file, digest, source, options));
-  return blobs.write(digest, (file, resume) => download(file, resume, digest, source, options), { resume: true });
+export async function fetchBlob(blobs: BlobStore, digest: string, source: BlobSource, options: FetchBlobOptions): Promise<BlobInfo> {
+  try {
+    if (options.size <= smallBlobBytes) return await blobs.write(digest, (file) => fetchWhole(file, digest, source, options));
+    return await blobs.write(digest, (file, resume) => fetchOnThread(file, resume, digest, source, options), { resume: true });
+  } catch (error) {
+    // However the stop showed (a cut socket, a failed read), a cancelled pull reports its cancellation.
+    throw options.signal?.aborted ? options.signal.reason : error;
+  }
 }
 
-async function downloadWhole(file: string, digest: string, source: BlobSource, { onProgress, signal }: FetchBlobOptions): Promise<FilledBlob> {
-  const bytes = await accepted(source, async ({ server, url, headers }) => {
-    const response = await send(server, new URL(url), { headers, signal });
-    if (!response.ok) return response;
-    return new Uint8Array(await response.arrayBuffer().catch((error: unknown) => {
-      throw signal?.aborted ? signal.reason : interrupted(digest, source, networkReason(error));
-    }));
-  }, signal);
-  await writeFileAtomic(file, bytes);
-  onProgress?.(bytes.byteLength);
-  return { hex: createHash("sha256").update(bytes).digest("hex"), size: bytes.byteLength };
+async function fetchWhole(file: string, digest: string, source: BlobSource, { size, onProgress, signal }: FetchBlobOptions): Promise<FilledBlob> {
+  for (let attempts = 1; ; attempts++) {
+    try {
+      const bytes = await accepted(source, signal, async ({ server, url, headers }) => {
+        const response = await send(server, new URL(url), { headers, signal });
+        return response.ok ? await wholeBody(response, size, digest, source) : response;
+      });
+      await writeFileAtomic(file, bytes);
+      onProgress?.(bytes.byteLength);
+      return { hex: digestHex(sha256Digest(bytes)), size: bytes.byteLength };
+    } catch (error) {
+      if (signal?.aborted || !isLmrError(error) || error.code !== "download_interrupted" || attempts === maxAttempts) throw error;
+    }
+  }
 }
 
-async function download(file: string, resume: boolean, digest: string, source: BlobSource, { onProgress, signal }: FetchBlobOptions): Promise<FilledBlob> {
-  const download = await BlobDownload.start(file, resume);
+/** A small blob's body in memory; a server that sends more than the blob's size is cut off, not believed. */
+async function wholeBody(response: Response, size: number, digest: string, source: BlobSource): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of response.body ?? []) {
+      length += chunk.byteLength;
+      if (length > size)
+        throw new UpstreamError(`${source.name} sent more than the ${size} bytes of ${digest}.`, {
+          fix: "The server does not serve what its listing says; pull again, and if it persists, ask its operator.",
+          code: "digest_mismatch",
+        });
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    throw isLmrError(error) ? error : interrupted(digest, source, networkReason(error));
+  }
+  return Buffer.concat(chunks, length);
+}
+
+async function fetchOnThread(file: string, resume: boolean, digest: string, source: BlobSource, { onProgress, signal }: FetchBlobOptions): Promise<FilledBlob> {
+  const thread = await BlobDownload.start(file, resume);
   let finished = false;
   try {
     for (let attempts = 1; ; attempts++) {
-      signal?.throwIfAborted();
-      const started = download.bytes;
-      const outcome = await accepted(source, async (request) => {
-        const outcome = await download.get(request, signal, onProgress);
-        return outcome.type === "refused" ? refusal(outcome) : outcome;
-      }, signal);
+      const started = thread.bytes;
+      const outcome = await accepted(source, signal, async (request) => {
+        const outcome = await thread.get(request, signal, onProgress);
+        return outcome.type === "refused" ? refusal(outcome, source) : outcome;
+      });
       if (outcome.type === "ended") {
-        const hex = await download.finish();
+        const hex = await thread.finish();
         finished = true;
-        return { hex, size: download.bytes };
+        return { hex, size: thread.bytes };
       }
       signal?.throwIfAborted();
-      if (attempts < maxAttempts && download.bytes > started) continue;
+      if (attempts < maxAttempts && thread.bytes > started) continue;
       throw interrupted(digest, source, outcome.message);
     }
   } finally {
     // Bytes that arrived before an interruption are good; keeping them lets a resume skip them.
-    if (!finished) await download.keep().catch(() => undefined);
-    download.stop();
+    if (!finished) await thread.keep().catch(() => undefined);
+    thread.stop();
   }
 }
 
@@ -100,16 +128,23 @@ function interrupted(digest: string, source: BlobSource, reason: string): Upstre
  * Asks with the source's request until its server accepts: `get` answers a refusal as the `Response`, which goes
  * to the source to renew its credentials or to throw the error to report.
  */
-async function accepted<T>(source: BlobSource, get: (request: BlobRequest) => Promise<T | Response>, signal: AbortSignal | undefined): Promise<T> {
+async function accepted<T>(source: BlobSource, signal: AbortSignal | undefined, get: (request: BlobRequest) => Promise<T | Response>): Promise<T> {
   for (let refusals = 0; ; refusals++) {
     const answer = await get(await source.request(signal));
     if (!(answer instanceof Response)) return answer;
     await source.refused(answer, refusals);
+    await answer.body?.cancel().catch(() => undefined);
   }
 }
 
 /** The thread's refusal as a `Response`, which the sources' error readers take. */
-function refusal({ status, headers, body }: Extract<GetOutcome, { type: "refused" }>): Response {
+function refusal({ status, headers, body }: Extract<GetOutcome, { type: "refused" }>, source: BlobSource): Response {
+  // `Response` takes only the statuses HTTP defines for a final answer.
+  if (status < 200 || status > 599)
+    throw new UpstreamError(`${source.name} answered with HTTP status ${status}.`, {
+      fix: "The server does not speak HTTP as it should; try again, and if it persists, ask its operator.",
+      code: "bad_status",
+    });
   const bodiless = status === 204 || status === 205 || status === 304;
   return new Response(bodiless ? null : body, { status, headers });
 }

@@ -141,7 +141,7 @@ export class RegistryClient {
         return { server: this.registry, url, headers };
       },
       refused: async (response, refusals) => {
-        // A token that expired mid-pull is renewed once.
+        // A token that expired mid-pull is renewed, once per request.
         if (response.status === 401 && refusals === 0 && this.auth.challenged(response, scopes)) return;
         throw await registryResponseError(response, this.target(repository, digest));
       },

@@ -1,5 +1,5 @@
 /**
- * Messages between a blob download (blob-fetch.ts) and its download thread (download-thread.ts), which owns
+ * Messages between a blob download (blob-download.ts) and its download thread (download-thread.ts), which owns
  * the connection and feeds the store's write and hash threads. Every message is this project's own; none
  * comes from outside.
  */
@@ -35,7 +35,10 @@ export type DownloadRequest =
   /** No more GETs: close the file, flushed and with its digest when `complete`. */
   | { type: "close"; complete: boolean };
 
-/** From the download thread. `bytes` always counts every byte in the file, resumed ones included. */
+/**
+ * From the download thread. `bytes` counts every byte of the blob taken so far, resumed ones included; the last
+ * few MiB of them may still be on their way to disk.
+ */
 export type DownloadResponse =
   /** The file is open and what it held is hashed. */
   | { type: "ready"; bytes: number }

@@ -55,7 +55,8 @@ async function get(writer: BlobWriter, request: BlobRequest): Promise<DownloadRe
     });
     const { status, body } = response;
     if (status !== 200 && status !== 206 && status !== 416)
-      return { type: "refused", status, headers: [...response.headers], body: await text(body) };
+      // The status is the answer; a body cut short only loses the detail it might have added.
+      return { type: "refused", status, headers: [...response.headers], body: await text(body).catch(() => "") };
     if (status === 416) {
       // The file already holds every byte there is; the digest check decides whether they are the right ones.
       body.destroy();
@@ -78,6 +79,8 @@ async function get(writer: BlobWriter, request: BlobRequest): Promise<DownloadRe
 function stream(writer: BlobWriter, body: IncomingMessage, skip: number, signal: AbortSignal): Promise<DownloadResponse> {
   return new Promise((resolve, reject) => {
     let interruption: Error | undefined;
+    /** The rest of a chunk the writer has not taken yet: the body stays paused until it has. */
+    let waiting: Promise<void> | undefined;
     let told = performance.now();
     // The last bytes before a pause are told too, once the interval is up: a stalled download shows where it stands.
     let trailing: NodeJS.Timeout | undefined;
@@ -100,7 +103,11 @@ function stream(writer: BlobWriter, body: IncomingMessage, skip: number, signal:
       else trailing ??= setTimeout(tell, PROGRESS_MS - since);
       if (full) {
         body.pause();
-        full.then(() => body.resume(), (error: unknown) => {
+        waiting = full.then(() => {
+          waiting = undefined;
+          body.resume();
+        });
+        waiting.catch((error: unknown) => {
           body.destroy();
           reject(error);
         });
@@ -109,7 +116,10 @@ function stream(writer: BlobWriter, body: IncomingMessage, skip: number, signal:
     body.once("close", () => {
       clearTimeout(trailing);
       if (!body.complete) interruption ??= new Error("the connection closed before the blob's end");
-      resolve(interruption ? { type: "interrupted", bytes, message: networkReason(interruption) } : { type: "ended", bytes });
+      const outcome: DownloadResponse = interruption ? { type: "interrupted", bytes, message: networkReason(interruption) } : { type: "ended", bytes };
+      // A paused body still ends once the socket has delivered everything: the GET is over only when the
+      // writer has taken the last chunk's rest, and only then may the file close or another GET begin.
+      void Promise.resolve(waiting).then(() => resolve(outcome), () => undefined);
     });
   });
 }

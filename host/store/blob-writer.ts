@@ -1,6 +1,7 @@
 import { open } from "node:fs/promises";
 import { MessageChannel, Worker } from "node:worker_threads";
 import { bundledThread } from "../bundled-thread";
+import { InternalError } from "../errors";
 import type { HashResponse, HashThreadData, WriteRequest, WriteResponse, WriteThreadData } from "./blob-threads-protocol";
 
 /** Bytes written and hashed at once: few messages and system calls, each worth its copy. */
@@ -27,6 +28,8 @@ export class BlobWriter {
   readonly #failure: Promise<never>;
   readonly #stall = setTimeout(() => this.#dispatch(), STALL_MS).unref();
   #bufferReturned: (() => void) | undefined;
+  /** The rest of a chunk that waits for a free batch. */
+  #pending: Promise<void> | undefined;
   #batch: Uint8Array | undefined;
   #length = 0;
   #closed: Promise<string | undefined> | undefined;
@@ -80,13 +83,21 @@ export class BlobWriter {
 
   /**
    * Takes a copy of `chunk`. Returns a promise only when every batch is still being written or hashed:
-   * the caller then waits before the next chunk (most chunks cost no promise at all).
+   * the caller then waits before the next chunk (most chunks cost no promise at all), and closing waits too.
    */
   write(chunk: Uint8Array): Promise<void> | undefined {
+    if (this.#pending) throw new InternalError("a blob write came before the previous one was taken");
     for (let offset = 0; offset < chunk.byteLength; ) {
       if (this.#batch === undefined) {
         const buffer = this.#free.pop() ?? (this.#allocated < BATCHES ? (this.#allocated++, new ArrayBuffer(BATCH_BYTES)) : undefined);
-        if (buffer === undefined) return this.#nextFreeBuffer().then(() => this.write(chunk.subarray(offset)));
+        if (buffer === undefined) {
+          const pending = this.#nextFreeBuffer().then(() => {
+            this.#pending = undefined;
+            return this.write(chunk.subarray(offset));
+          });
+          this.#pending = pending;
+          return pending;
+        }
         this.#batch = new Uint8Array(buffer);
       }
       const count = Math.min(chunk.byteLength - offset, this.#batch.byteLength - this.#length);
@@ -102,7 +113,7 @@ export class BlobWriter {
   /** Writes what is left, flushes the file to disk and closes it; answers the hex SHA-256 of all its bytes. */
   async finish(): Promise<string> {
     const hex = await this.#close(true);
-    if (hex === undefined) throw new Error("the hash thread gave no digest");
+    if (hex === undefined) throw new InternalError("the hash thread gave no digest");
     return hex;
   }
 
@@ -114,6 +125,8 @@ export class BlobWriter {
   #close(complete: boolean): Promise<string | undefined> {
     this.#closed ??= (async () => {
       try {
+        // The rest of a chunk that was waiting for a batch belongs in the file too.
+        await Promise.race([this.#pending, this.#failure]);
         clearTimeout(this.#stall);
         this.#dispatch();
         const digest = complete ? nextMessage(this.#hashThread, "digest").then((message) => message.hex) : undefined;

@@ -8,7 +8,6 @@ import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { UpstreamError } from "../errors";
 import { writeFileAtomic } from "./atomic-write";
-import { BlobWriter } from "./blob-writer";
 import { type Digest, parseDigest, sha256Digest } from "./digest";
 import { errorCode } from "./fs-error";
 import type { StoreLayout } from "./layout";
@@ -32,17 +31,9 @@ export interface FilledBlob {
   size: number;
 }
 
-/** A blob's bytes: an iterable, or a fill that writes them itself once the blob's lock is held. */
-export type BlobSource = AsyncIterable<Uint8Array> | BlobFill;
-
 export interface WriteBlobOptions {
-  /**
-   * Keep the bytes of an earlier, interrupted write of this blob and append `source` to them; the
-   * source then starts at that offset (a registry client asks for that `Range`).
-   */
+  /** Keep the bytes of an earlier, interrupted write of this blob: the fill appends to them. */
   resume?: boolean;
-  /** Called as an iterable's bytes land, with the blob's bytes on disk so far (resumed ones included); a fill tells its own. */
-  onProgress?: (bytes: number) => void;
 }
 
 export class BlobStore {
@@ -66,23 +57,19 @@ export class BlobStore {
   }
 
   /**
-   * Streams `source` into the blob named `digest`. A source that fails keeps its bytes for a resume;
-   * bytes that do not hash to `digest` are thrown away with an `UpstreamError`.
+   * Has `fill` write the blob named `digest`, once its lock is held and unless it is there already. A fill that
+   * fails keeps its bytes for a resume; bytes that do not hash to `digest` are thrown away with an `UpstreamError`.
    */
-  async write(digest: string, source: BlobSource, options: WriteBlobOptions = {}): Promise<BlobInfo> {
+  async write(digest: string, fill: BlobFill, options: WriteBlobOptions = {}): Promise<BlobInfo> {
     const expected = parseDigest(digest);
     return withFileLock(
       this.layout.blobLock(expected),
       async () => {
         const existing = await this.size(expected);
-        if (existing !== undefined) {
-          if (typeof source !== "function") await source[Symbol.asyncIterator]().return?.();
-          return { digest: expected, size: existing };
-        }
+        if (existing !== undefined) return { digest: expected, size: existing };
         const incomplete = this.layout.incompleteBlob(expected);
         await mkdir(path.dirname(incomplete), { recursive: true });
-        const resume = options.resume ?? false;
-        const { hex, size } = typeof source === "function" ? await source(incomplete, resume) : await writeIterable(incomplete, source, resume, options.onProgress);
+        const { hex, size } = await fill(incomplete, options.resume ?? false);
         const actual = `sha256:${hex}`;
         if (actual !== expected) {
           await rm(incomplete, { force: true });
@@ -138,27 +125,6 @@ export class BlobStore {
     const parsed = parseDigest(digest);
     await rm(this.layout.blob(parsed), { force: true });
     await rm(this.layout.incompleteBlob(parsed), { force: true });
-  }
-}
-
-/** Streams `source` into `file` through a BlobWriter's threads. */
-async function writeIterable(file: string, source: AsyncIterable<Uint8Array>, resume: boolean, onProgress?: (bytes: number) => void): Promise<FilledBlob> {
-  const writer = await BlobWriter.open(file, resume);
-  let size = writer.resumedBytes;
-  let finished = false;
-  try {
-    for await (const chunk of source) {
-      const full = writer.write(chunk);
-      size += chunk.byteLength;
-      onProgress?.(size);
-      await full;
-    }
-    const hex = await writer.finish();
-    finished = true;
-    return { hex, size };
-  } finally {
-    // Bytes that arrived before an interruption are good; keeping them lets a resume skip them.
-    if (!finished) await writer.keep().catch(() => undefined);
   }
 }
 

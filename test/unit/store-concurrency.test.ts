@@ -16,7 +16,7 @@ import { ModelIndexSchema } from "../../host/protocol/store";
 import { withFileLock } from "../../host/store/lock";
 import { packageGguf } from "../../host/store/package";
 import { ModelStore } from "../../host/store/store";
-import { temporaryDir, writeTinyGguf } from "./store-fixtures";
+import { fillWith, temporaryDir, writeTinyGguf } from "./store-fixtures";
 
 const ROUNDS = 15;
 const sha256 = (data: Uint8Array | string) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
@@ -106,9 +106,7 @@ if (worker) {
       assert.ok(offset > 0);
 
       // The dead writer's blob lock is stale: this write takes it over instead of waiting.
-      await store.blobs.write(sha256(BLOB), (async function* () {
-        yield BLOB.subarray(offset);
-      })(), { resume: true });
+      await store.blobs.write(sha256(BLOB), fillWith(BLOB.subarray(offset)), { resume: true });
       assert.deepEqual(await readFile(store.blobs.path(sha256(BLOB))), BLOB);
     });
   });
@@ -138,10 +136,7 @@ async function runWorker(mode: string, root: string, name: string): Promise<void
     }
   } else if (mode === "blob") {
     // Writes the first half, then waits (a live timer keeps the process up) to be killed.
-    await store.blobs.write(sha256(BLOB), (async function* () {
-      yield BLOB.subarray(0, BLOB.length / 2);
-      await new Promise(() => setInterval(() => undefined, 60_000));
-    })());
+    await store.blobs.write(sha256(BLOB), fillWith(BLOB.subarray(0, BLOB.length / 2), new Promise<never>(() => setInterval(() => undefined, 60_000))));
   }
   await writeFile(path.join(path.dirname(root), `${name}.done`), "");
 }

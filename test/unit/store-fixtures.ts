@@ -7,9 +7,36 @@ import { quantize } from "../../host/gguf/quantize";
 import { ggufValue } from "../../host/gguf/typed-value";
 import { GgmlType, GgufValueType } from "../../host/gguf/types";
 import { writeGguf } from "../../host/gguf/writer";
+import { BlobWriter } from "../../host/store/blob-writer";
+import type { BlobFill } from "../../host/store/blobs";
 
 const created: string[] = [];
 after(() => Promise.all(created.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+/**
+ * A blob's bytes, written as a download thread writes them: through the store's BlobWriter, after what a resumed
+ * file holds. An Error among the parts interrupts the write there, as a cut connection does; a promise holds it.
+ */
+export function fillWith(...parts: Array<Uint8Array | Error | Promise<never>>): BlobFill {
+  return async (file, resume) => {
+    const writer = await BlobWriter.open(file, resume);
+    let size = writer.resumedBytes;
+    try {
+      for (const part of parts) {
+        if (part instanceof Error) throw part;
+        if (part instanceof Promise) await part;
+        else {
+          await writer.write(part);
+          size += part.byteLength;
+        }
+      }
+    } catch (error) {
+      await writer.keep();
+      throw error;
+    }
+    return { hex: await writer.finish(), size };
+  };
+}
 
 /** A fresh folder, removed when the test file ends. */
 export async function temporaryDir(prefix: string): Promise<string> {
