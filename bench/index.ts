@@ -16,7 +16,7 @@ import { BENCH_HELP, parseBenchOptions, type BenchOptions } from "./options";
 import { buildPrompts } from "./prompts";
 import { figureRows, formatComparison, type ComparisonRow, type Workload } from "./table";
 import { CONCURRENCY_LEVELS, CONCURRENCY_PROMPTS, measureConcurrency } from "./concurrency";
-import { tenthTurnTtft, TURNS } from "./chat-turns";
+import { CHAT_HISTORIES, tenthTurnTtfts, TURNS } from "./chat-turns";
 import { measurePullThroughput, type PullThroughput } from "./pull-throughput";
 
 const WORKLOAD: Workload = { shortTokens: 8, longTokens: 512, generatedTokens: 128 };
@@ -43,9 +43,9 @@ async function main(): Promise<void> {
   progress(`threads ${options.threads}, context ${options.contextSize} per sequence, ${options.parallel} sequences, ${options.repetitions} repetitions`);
   const modelPath = await benchModelPath();
   // One warm-up request per prompt length, then the timed ones: every request gets a prompt of its own.
-  // Besides the rounds' prompts: three sets of eight for the concurrent streams, two chat histories (cached, not).
+  // Besides the rounds' prompts: three sets of eight for the concurrent streams, the chats' histories.
   const rounds = 1 + options.repetitions;
-  const prompts = await buildPrompts(modelPath, { count: rounds + CONCURRENCY_PROMPTS + 2, shortTokens: WORKLOAD.shortTokens, longTokens: WORKLOAD.longTokens });
+  const prompts = await buildPrompts(modelPath, { count: rounds + CONCURRENCY_PROMPTS + CHAT_HISTORIES, shortTokens: WORKLOAD.shortTokens, longTokens: WORKLOAD.longTokens });
   const build = await buildLlamaServer();
   if ("unavailable" in build) progress(`${LLAMA_SERVER} column skipped: ${build.unavailable}`);
 
@@ -68,13 +68,9 @@ async function main(): Promise<void> {
     const scaling = new Map<string, Scaling>();
     for (const contender of contenders.filter((c) => c.name !== DIRECT)) {
       progress(`${contender.name}: 1, 2, 4 and 8 concurrent streams; a ${TURNS}-turn chat with and without the prompt cache`);
-      const [cachedHistory, uncachedHistory] = prompts.long.slice(-2);
       scaling.set(contender.name, {
         concurrency: await measureConcurrency(contender, prompts.short.slice(rounds, rounds + CONCURRENCY_PROMPTS), prompts.textlessTokens),
-        tenthTurn: {
-          cachedMs: await tenthTurnTtft(contender, cachedHistory!, prompts.textlessTokens, true),
-          uncachedMs: await tenthTurnTtft(contender, uncachedHistory!, prompts.textlessTokens, false),
-        },
+        tenthTurn: await tenthTurnTtfts(contender, prompts.long.slice(-CHAT_HISTORIES), prompts.textlessTokens),
       });
     }
     for (const contender of contenders.splice(0)) await contender.close();
