@@ -11,6 +11,7 @@ import { ModelStore } from "../../host/store/store";
 import { startCuttingProxy, type CuttingProxy } from "../fixtures/registry-proxy";
 import { digestOf, handBuiltArtifact, storeArtifact, writeTestGguf } from "../fixtures/registry-artifacts";
 import { startRegistry, type TestRegistry } from "../fixtures/registry";
+import { startHost } from "../helpers/host";
 
 /** Manifest, config, license and HTTP headers: what a pull moves besides the GGUF layer. */
 const overhead = 256 * 1024;
@@ -86,6 +87,37 @@ describe("pulling through interruptions, corruption and concurrency", () => {
     const transferred = await pulledBytes(() => pullModel(store, name, { env }));
     assert.ok(transferred < gguf.length - partial + overhead, `moved ${transferred} bytes; ${gguf.length - partial} were missing`);
     assert.deepEqual(await readFile(store.blobs.path(ggufDigest)), gguf);
+  });
+
+  it("stops a pull through the host when its client hangs up, and the next pull goes on from its bytes", { timeout: 60_000 }, async () => {
+    const hostEnv = { LMR_HOME: env.LMR_HOME!, DOCKER_CONFIG: env.DOCKER_CONFIG! };
+    const host = await startHost({ env: hostEnv });
+    try {
+      // The download stalls past 4 MiB, so the hang-up below always comes before its end.
+      proxy.holdAfter(4 * 1024 * 1024);
+      const controller = new AbortController();
+      const response = await fetch(`${host.url}/models/create`, { method: "POST", body: JSON.stringify({ from: name }), signal: controller.signal });
+      const lines = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      const pastTwoMiB = (line: string) => {
+        const progress = JSON.parse(line) as { layer?: { id: string; current: number } };
+        return progress.layer?.id === ggufDigest && progress.layer.current >= 2 * 1024 * 1024;
+      };
+      while (!text.split("\n").slice(0, -1).some(pastTwoMiB)) {
+        const { value, done } = await lines.read();
+        assert.ok(!done, `the pull ended before the client hung up:\n${text}`);
+        text += value;
+      }
+      controller.abort();
+
+      // The first pull holds the blob's lock until it has stopped: this one would wait for ever otherwise.
+      const transferred = await pulledBytes(async () => assert.equal((await host.lmr(["pull", name], { env: hostEnv })).code, 0));
+      assert.ok(transferred < gguf.length - 2 * 1024 * 1024 + overhead, `moved ${transferred} bytes; at most ${gguf.length - 2 * 1024 * 1024} were missing`);
+      assert.match((await host.lmr(["ls"], { env: hostEnv })).stdout, new RegExp(`^${name}\\s`, "m"));
+      assert.doesNotMatch(host.logs(), /unexpected error|ERROR/, "a client hanging up is no error of the host");
+    } finally {
+      await host.stop();
+    }
   });
 
   it("checks a partial file that already holds the whole blob instead of downloading it again", async () => {

@@ -14,15 +14,17 @@ import type { FreeMemory } from "../../engines/free-memory";
 
 const CreateRequestSchema = z.object({ from: z.string().min(1, "from names the model to pull") });
 
-/** Pull and push stream NDJSON progress lines, Docker Model Runner's shape; a failure is the last line. */
-async function streamProgress(res: ServerResponse, work: (onProgress: ProgressListener) => Promise<unknown>): Promise<void> {
+/**
+ * Pull and push stream NDJSON progress lines, Docker Model Runner's shape; a failure is the last line. A client
+ * that goes away cancels the work (`signal`): no failure then, and nobody left to tell.
+ */
+async function streamProgress(res: ServerResponse, signal: AbortSignal, work: (onProgress: ProgressListener) => Promise<unknown>): Promise<void> {
   res.writeHead(200, { "content-type": "application/x-ndjson" });
   const write = (line: ProgressLine) => res.write(`${JSON.stringify(line)}\n`);
   try {
     await work(write);
   } catch (raw) {
-    const error = toLmrError(raw);
-    write({ type: "error", message: error.userMessage });
+    if (!signal.aborted) write({ type: "error", message: toLmrError(raw).userMessage });
   }
   res.end();
 }
@@ -31,14 +33,14 @@ export function distributionRoutes(router: Router, store: ModelStore, freeMemory
   router.on("POST", "/models/create", async ({ req, res, signal }) => {
     const { from } = await readBody(req, CreateRequestSchema);
     const reference = ModelReference.parse(from);
-    await streamProgress(res, async (onProgress) => {
+    await streamProgress(res, signal, async (onProgress) => {
       await pullModel(store, reference, { onProgress, signal });
     });
   });
   router.on("POST", "/models/{name+}/push", async ({ res, params, signal }) => {
     // A model that is not here is a plain 404, before any progress is streamed.
     await store.get(params.name!);
-    await streamProgress(res, async (onProgress) => {
+    await streamProgress(res, signal, async (onProgress) => {
       const pushed = await pushModel(store, params.name!, { onProgress, signal });
       onProgress({ type: "success", message: `Pushed ${pushed.reference.toString()} (${pushed.digest})` });
     });
