@@ -35,9 +35,9 @@ export class BlobDownload {
     this.#thread.once("exit", (code) => stop(new InternalError(`the download thread stopped (exit code ${code})`)));
   }
 
-  /** Opens `path` (keeping its bytes with `resume`, which the thread hashes first) for a download. */
-  static async start(path: string, resume: boolean): Promise<BlobDownload> {
-    const download = new BlobDownload({ path, resume });
+  /** Opens `path` for a download; the bytes an interrupted one left in it are hashed first and kept. */
+  static async start(path: string): Promise<BlobDownload> {
+    const download = new BlobDownload({ path });
     try {
       await download.#answer();
       return download;

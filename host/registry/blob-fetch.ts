@@ -48,7 +48,7 @@ const smallBlobBytes = 4 * 1024 * 1024;
 export async function fetchBlob(blobs: BlobStore, digest: string, source: BlobSource, options: FetchBlobOptions): Promise<BlobInfo> {
   try {
     if (options.size <= smallBlobBytes) return await blobs.write(digest, (file) => fetchWhole(file, digest, source, options));
-    return await blobs.write(digest, (file, resume) => fetchOnThread(file, resume, digest, source, options), { resume: true });
+    return await blobs.write(digest, (file) => fetchOnThread(file, digest, source, options));
   } catch (error) {
     // However the stop showed (a cut socket, a failed read), a cancelled pull reports its cancellation.
     throw options.signal?.aborted ? options.signal.reason : error;
@@ -91,8 +91,8 @@ async function wholeBody(response: Response, size: number, digest: string, sourc
   return Buffer.concat(chunks, length);
 }
 
-async function fetchOnThread(file: string, resume: boolean, digest: string, source: BlobSource, { onProgress, signal }: FetchBlobOptions): Promise<FilledBlob> {
-  const thread = await BlobDownload.start(file, resume);
+async function fetchOnThread(file: string, digest: string, source: BlobSource, { onProgress, signal }: FetchBlobOptions): Promise<FilledBlob> {
+  const thread = await BlobDownload.start(file);
   let finished = false;
   try {
     for (let attempts = 1; ; attempts++) {

@@ -5,10 +5,8 @@
  */
 
 export interface DownloadThreadData {
-  /** The blob's `.incomplete` file. */
+  /** The blob's `.incomplete` file; bytes an interrupted download left in it are kept, and only the rest asked for. */
   path: string;
-  /** Keep the bytes an earlier, interrupted download left in `path`, and ask only for the rest. */
-  resume: boolean;
 }
 
 /** A GET for a blob's bytes, as plain data: the thread adds the `Range` for what it already has. */

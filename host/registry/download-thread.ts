@@ -18,13 +18,13 @@ import { networkReason } from "./unreachable-error";
 /** Progress is told this often at most: a message per 64 KiB read would cost more than the read. */
 const PROGRESS_MS = 50;
 
-const { path, resume } = workerData as DownloadThreadData;
+const { path } = workerData as DownloadThreadData;
 const owner = parentPort!;
 let bytes = 0;
 let running: AbortController | undefined;
 
 try {
-  const writer = await BlobWriter.open(path, resume);
+  const writer = await BlobWriter.open(path);
   bytes = writer.resumedBytes;
   reply({ type: "ready", bytes });
   owner.on("message", (request: DownloadRequest) => {

@@ -14,7 +14,7 @@ export interface WriteThreadData {
 
 export interface HashThreadData {
   /** A file whose bytes come first in the hash: what an interrupted download left. */
-  resumeFrom?: string;
+  resumeFrom: string;
 }
 
 /** To the write thread, from the download. */

@@ -1,4 +1,3 @@
-import { open } from "node:fs/promises";
 import { MessageChannel, Worker } from "node:worker_threads";
 import { bundledThread } from "../bundled-thread";
 import { InternalError } from "../errors";
@@ -51,11 +50,8 @@ export class BlobWriter {
     });
   }
 
-  /**
-   * Opens `path` for a download: with `resume`, keeps the bytes in it (they count toward the digest) and
-   * appends; otherwise starts it empty.
-   */
-  static async open(path: string, resume: boolean): Promise<BlobWriter> {
+  /** Opens `path` for a download, keeping the bytes an interrupted one left in it: they count toward the digest. */
+  static async open(path: string): Promise<BlobWriter> {
     let fail!: (error: Error) => void;
     const failure = new Promise<never>((_, reject) => (fail = reject));
     failure.catch(() => undefined);
@@ -64,11 +60,10 @@ export class BlobWriter {
       thread.on("message", (message: Message) => message.type === "failed" && fail(new Error(message.message)));
       return thread;
     };
-    if (!resume) await (await open(path, "w")).close();
     // Both threads start at once (about 30 ms each); the write thread gets no batch before the hash thread
     // has read what an earlier download left, since batches come only once this resolves.
     const { port1: hashPort, port2 } = new MessageChannel();
-    const hashThread = watch(new Worker(HASH_THREAD, { workerData: { resumeFrom: resume ? path : undefined } satisfies HashThreadData }));
+    const hashThread = watch(new Worker(HASH_THREAD, { workerData: { resumeFrom: path } satisfies HashThreadData }));
     const writeThread = watch(new Worker(WRITE_THREAD, { workerData: { path, hashPort } satisfies WriteThreadData, transferList: [hashPort] }));
     hashThread.postMessage(port2, [port2]);
     try {

@@ -19,21 +19,16 @@ export interface BlobInfo {
 }
 
 /**
- * Writes a blob's bytes into `file` itself — a download thread does — after the bytes an interrupted write left
- * there when `resume` is set, and answers the SHA-256 of all the file's bytes. A fill that fails leaves what it
- * wrote for a resume.
+ * Writes a blob's bytes into `file` itself — a download thread does — after the bytes an interrupted write may
+ * have left there (they are a prefix of the blob's: the file is named by its digest), and answers the SHA-256 of
+ * all the file's bytes. A fill that fails leaves what it wrote for a resume.
  */
-export type BlobFill = (file: string, resume: boolean) => Promise<FilledBlob>;
+export type BlobFill = (file: string) => Promise<FilledBlob>;
 
 export interface FilledBlob {
   /** Hex SHA-256 of every byte in the file. */
   hex: string;
   size: number;
-}
-
-export interface WriteBlobOptions {
-  /** Keep the bytes of an earlier, interrupted write of this blob: the fill appends to them. */
-  resume?: boolean;
 }
 
 export class BlobStore {
@@ -60,7 +55,7 @@ export class BlobStore {
    * Has `fill` write the blob named `digest`, once its lock is held and unless it is there already. A fill that
    * fails keeps its bytes for a resume; bytes that do not hash to `digest` are thrown away with an `UpstreamError`.
    */
-  async write(digest: string, fill: BlobFill, options: WriteBlobOptions = {}): Promise<BlobInfo> {
+  async write(digest: string, fill: BlobFill): Promise<BlobInfo> {
     const expected = parseDigest(digest);
     return withFileLock(
       this.layout.blobLock(expected),
@@ -69,7 +64,7 @@ export class BlobStore {
         if (existing !== undefined) return { digest: expected, size: existing };
         const incomplete = this.layout.incompleteBlob(expected);
         await mkdir(path.dirname(incomplete), { recursive: true });
-        const { hex, size } = await fill(incomplete, options.resume ?? false);
+        const { hex, size } = await fill(incomplete);
         const actual = `sha256:${hex}`;
         if (actual !== expected) {
           await rm(incomplete, { force: true });

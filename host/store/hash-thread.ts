@@ -13,7 +13,7 @@ const download = parentPort!;
 const hash = createHash("sha256");
 
 try {
-  reply({ type: "ready", size: resumeFrom ? hashFile(resumeFrom) : 0 });
+  reply({ type: "ready", size: hashFile(resumeFrom) });
   // The write thread's end of their channel comes first; batches and the digest request come through it.
   download.once("message", (port: MessagePort) =>
     port.on("message", (request: HashRequest) => {

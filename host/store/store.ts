@@ -272,7 +272,10 @@ export class ModelStore {
     };
     const layout = await readJsonFile(this.layout.layoutFile, LayoutFileSchema, undefined, unsupported);
     if (layout === undefined) await writeFileAtomic(this.layout.layoutFile, `${JSON.stringify({ version: STORE_LAYOUT_VERSION }, null, 2)}\n`);
-    else if (layout.version.split(".")[0] !== STORE_LAYOUT_VERSION.split(".")[0]) throw new StoreError(unsupported.message, { fix: unsupported.fix, code: unsupported.code });
+    else if (layout.version.split(".")[0] !== STORE_LAYOUT_VERSION.split(".")[0]) {
+      const { message, ...remedy } = unsupported;
+      throw new StoreError(message, remedy);
+    }
     try {
       await stat(this.layout.indexFile);
     } catch (error) {

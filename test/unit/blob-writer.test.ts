@@ -9,7 +9,7 @@ import { temporaryDir } from "./store-fixtures";
 describe("BlobWriter", () => {
   it("writes the rest of a chunk that waited for a free batch before it closes the file", async () => {
     const file = path.join(await temporaryDir("blob-writer"), "blob.incomplete");
-    const writer = await BlobWriter.open(file, false);
+    const writer = await BlobWriter.open(file);
     const chunk = randomBytes(4 * 1024 * 1024);
     // Written without yielding, the batches cannot come back: the writer soon keeps the rest of a chunk waiting.
     let chunks = 1;

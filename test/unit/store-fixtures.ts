@@ -18,8 +18,8 @@ after(() => Promise.all(created.map((dir) => rm(dir, { recursive: true, force: t
  * file holds. An Error among the parts interrupts the write there, as a cut connection does; a promise holds it.
  */
 export function fillWith(...parts: Array<Uint8Array | Error | Promise<never>>): BlobFill {
-  return async (file, resume) => {
-    const writer = await BlobWriter.open(file, resume);
+  return async (file) => {
+    const writer = await BlobWriter.open(file);
     let size = writer.resumedBytes;
     try {
       for (const part of parts) {
