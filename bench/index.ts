@@ -18,6 +18,7 @@ import { figureRows, formatComparison, type ComparisonRow, type Workload } from 
 import { CONCURRENCY_LEVELS, CONCURRENCY_PROMPTS, measureConcurrency } from "./concurrency";
 import { CHAT_HISTORIES, tenthTurnTtfts, TURNS } from "./chat-turns";
 import { measurePullThroughput, type PullThroughput } from "./pull-throughput";
+import { ensureRunnerBuild } from "./runner-build";
 
 const WORKLOAD: Workload = { shortTokens: 8, longTokens: 512, generatedTokens: 128 };
 /**
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   // Besides the rounds' prompts: three sets of eight for the concurrent streams, the chats' histories.
   const rounds = 1 + options.repetitions;
   const prompts = await buildPrompts(modelPath, { count: rounds + CONCURRENCY_PROMPTS + CHAT_HISTORIES, shortTokens: WORKLOAD.shortTokens, longTokens: WORKLOAD.longTokens });
+  const runnerBuild = await ensureRunnerBuild(progress);
   const build = await buildLlamaServer();
   if ("unavailable" in build) progress(`${LLAMA_SERVER} column skipped: ${build.unavailable}`);
 
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
     for (const contender of contenders.splice(0)) await contender.close();
     progress("pull throughput from a loopback registry against curl (1 GiB)");
     const pull = await measurePullThroughput().catch((error: Error) => error);
-    report(options, measured, scaling, pull, "unavailable" in build ? build.unavailable : undefined);
+    report(options, runnerBuild, measured, scaling, pull, "unavailable" in build ? build.unavailable : undefined);
   } finally {
     for (const contender of contenders) await contender.close();
   }
@@ -98,6 +100,7 @@ async function measure(contender: Contender, prompt: string, promptTokens: numbe
 
 function report(
   options: BenchOptions,
+  runnerBuild: string,
   measured: Map<string, Measured>,
   scaling: Map<string, Scaling>,
   pull: PullThroughput | Error,
@@ -114,10 +117,11 @@ function report(
       }),
     );
     const pullThroughput = pull instanceof Error ? { error: pull.message } : pull;
-    console.log(JSON.stringify({ machine, options, workload: WORKLOAD, contenders, pullThroughput, ...(llamaServerUnavailable ? { llamaServerUnavailable } : {}) }, null, 2));
+    console.log(JSON.stringify({ machine, options, runnerBuild, workload: WORKLOAD, contenders, pullThroughput, ...(llamaServerUnavailable ? { llamaServerUnavailable } : {}) }, null, 2));
     return;
   }
   const names = [LLAMA_SERVER, DIRECT, OUR_API];
+  console.log(`llama.cpp under node-llama-cpp and our API: ${runnerBuild}\n`);
   console.log(`median of ${options.repetitions} repetitions:`);
   console.log(formatComparison(names, figureRows(names.map((name) => ({ name, figures: figures.get(name) })), WORKLOAD)));
   console.log(`\nbest of ${options.repetitions} repetitions (the code's speed, untouched by bursts of other load):`);

@@ -16,6 +16,11 @@ export const RunnerLoadOptionsSchema = z.object({
   gpuLayers: z.union([z.literal("auto"), z.number().int().min(0)]),
   batchSize: z.number().int().min(1).optional(),
   flashAttention: z.boolean().optional(),
+  /**
+   * node-llama-cpp loads the llama.cpp built here with these cmake options when there is such a build
+   * (`install-runner --build`), else its prebuilt binary; absent while a build is being written.
+   */
+  cmakeOptions: z.record(z.string(), z.string()).optional(),
 });
 export type RunnerLoadOptions = z.infer<typeof RunnerLoadOptionsSchema>;
 
@@ -36,6 +41,8 @@ export type HostToRunner = z.infer<typeof HostToRunnerSchema>;
 
 export interface RunnerInfo {
   llamaCppRelease: string;
+  /** llama.cpp built on this machine, or node-llama-cpp's prebuilt binary. */
+  build: "local" | "prebuilt";
   gpu: string | false;
   gpuDevices: string[];
   gpuLayers: number;

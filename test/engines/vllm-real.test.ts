@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { execa } from "execa";
-import { findOnPath, hasNvidiaGpu } from "../../host/engines/vllm/preconditions";
+import { findOnPath } from "../../host/engines/find-on-path";
+import { hasNvidiaGpu } from "../../host/engines/vllm/preconditions";
 import { SAFETENSORS_CONTEXT, writeSafetensorsModel } from "../fixtures/vllm";
 import { lmr, startHost } from "../helpers/host";
 

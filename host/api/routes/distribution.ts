@@ -1,33 +1,16 @@
-import type { ServerResponse } from "node:http";
 import { z } from "zod";
 import { UserError } from "../../errors";
-import type { ProgressLine, ProgressListener } from "../../protocol/progress";
 import { pullModel } from "../../registry/pull";
 import { pushModel } from "../../registry/push";
 import { listQuantizations } from "../../registry/quants";
 import { ModelReference } from "../../store/reference";
 import type { ModelStore } from "../../store/store";
 import { readBody } from "../body";
-import { toLmrError } from "../error-response";
 import { type Router, sendJson } from "../router";
+import { streamProgress } from "../stream-progress";
 import type { FreeMemory } from "../../engines/free-memory";
 
 const CreateRequestSchema = z.object({ from: z.string().min(1, "from names the model to pull") });
-
-/**
- * Pull and push stream NDJSON progress lines, Docker Model Runner's shape; a failure is the last line. A client
- * that goes away cancels the work (`signal`): no failure then, and nobody left to tell.
- */
-async function streamProgress(res: ServerResponse, signal: AbortSignal, work: (onProgress: ProgressListener) => Promise<unknown>): Promise<void> {
-  res.writeHead(200, { "content-type": "application/x-ndjson" });
-  const write = (line: ProgressLine) => res.write(`${JSON.stringify(line)}\n`);
-  try {
-    await work(write);
-  } catch (raw) {
-    if (!signal.aborted) write({ type: "error", message: toLmrError(raw).userMessage });
-  }
-  res.end();
-}
 
 export function distributionRoutes(router: Router, store: ModelStore, freeMemory: FreeMemory): void {
   router.on("POST", "/models/create", async ({ req, res, signal }) => {

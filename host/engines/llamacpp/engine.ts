@@ -7,6 +7,7 @@ import { ggufShards } from "../../store/shards";
 import type { Engine, EngineStatus, ModelToLoad, Runner } from "../engine";
 import type { RunnerLoadOptions } from "../../protocol/runner";
 import { LlamaRunner } from "./llama-runner";
+import { isBuildingLlamaCpp, LOCAL_BUILD_CMAKE_OPTIONS } from "./local-build";
 import { RunnerProcess } from "./runner-process";
 import { parseRuntimeFlags } from "./runtime-flags";
 
@@ -60,6 +61,7 @@ export class LlamaCppEngine implements Engine {
       gpuLayers: flags.gpuLayers ?? "auto",
       batchSize: flags.batchSize,
       flashAttention: flags.flashAttention,
+      cmakeOptions: isBuildingLlamaCpp() ? undefined : LOCAL_BUILD_CMAKE_OPTIONS,
     };
   }
 

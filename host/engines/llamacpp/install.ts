@@ -172,7 +172,7 @@ function npmFailure(spec: string, root: string, output: string | undefined): Eng
 }
 
 /** The node_modules folder node-llama-cpp resolves from; its binary packages must sit beside it. */
-function nodeLlamaCppModulesDir(): string {
+export function nodeLlamaCppModulesDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.resolve("node-llama-cpp")));
   while (path.basename(dir) !== "node-llama-cpp" || path.basename(path.dirname(dir)) !== "node_modules") {
     const parent = path.dirname(dir);

@@ -35,7 +35,7 @@ export class LlamaRunner implements Runner {
       contextSize: info.contextSize,
       parallel: info.parallel,
       memory: info.memory,
-      detail: { gpu: info.gpu, gpuDevices: info.gpuDevices, gpuLayers: info.gpuLayers, threads: info.threads, llamaCpp: info.llamaCppRelease, fim: info.fim },
+      detail: { gpu: info.gpu, gpuDevices: info.gpuDevices, gpuLayers: info.gpuLayers, threads: info.threads, llamaCpp: info.llamaCppRelease, build: info.build, fim: info.fim },
     };
   }
 

@@ -75,6 +75,8 @@ export class RunnerProcess {
       throw error;
     });
     child.removeAllListeners("message");
+    const build = info.build === "local" ? "built on this machine" : "node-llama-cpp's prebuilt binary";
+    log.write("info", modelName, `loaded on llama.cpp ${info.llamaCppRelease} (${build}), ${info.gpu || "CPU"}, ${info.threads} threads`);
     return new RunnerProcess(child, info, modelName);
   }
 

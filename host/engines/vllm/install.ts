@@ -7,7 +7,8 @@
 import { execa } from "execa";
 import { EngineUnavailableError, UserError } from "../../errors";
 import type { InstallGpu } from "../llamacpp/install";
-import { checkCanLaunch, findOnPath, findVllm, platformProblems, type VllmExecutable } from "./preconditions";
+import { findOnPath } from "../find-on-path";
+import { checkCanLaunch, findVllm, platformProblems, type VllmExecutable } from "./preconditions";
 
 export interface VllmInstallation {
   backend: "vllm";

@@ -1,29 +1,11 @@
-import { access, constants } from "node:fs/promises";
-import path from "node:path";
+import { access } from "node:fs/promises";
 import { EngineUnavailableError } from "../../errors";
+import { findOnPath, isExecutable } from "../find-on-path";
 
 export interface VllmExecutable {
   path: string;
   /** Named by the user (setting, flag, LMR_VLLM_BIN) rather than found on PATH. */
   explicit: boolean;
-}
-
-async function executable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The first executable called `name` on PATH, as a shell would find it. */
-export async function findOnPath(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, name);
-    if (await executable(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 export async function findVllm(configured: string | undefined): Promise<VllmExecutable | undefined> {
@@ -60,7 +42,7 @@ export async function platformProblems(): Promise<string[]> {
 export async function checkCanLaunch(vllm: VllmExecutable | undefined): Promise<VllmExecutable> {
   const missing: string[] = [];
   if (!vllm) missing.push("no `vllm` executable on PATH");
-  else if (vllm.explicit && !(await executable(vllm.path))) missing.push(`${vllm.path} (from --vllm-bin or LMR_VLLM_BIN) is not an executable file`);
+  else if (vllm.explicit && !(await isExecutable(vllm.path))) missing.push(`${vllm.path} (from --vllm-bin or LMR_VLLM_BIN) is not an executable file`);
   if (!vllm?.explicit) missing.push(...(await platformProblems()));
   if (missing.length > 0 || !vllm)
     throw new EngineUnavailableError(`vLLM cannot run here: ${missing.join("; ")}`, {

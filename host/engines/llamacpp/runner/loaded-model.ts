@@ -20,6 +20,7 @@ export async function loadModel(options: RunnerLoadOptions): Promise<LoadedModel
   const llama = await getLlama({
     gpu: options.gpu === "none" ? false : options.gpu,
     maxThreads: options.threads,
+    cmakeOptions: options.cmakeOptions,
     logLevel: LlamaLogLevel.warn,
     logger: (level, message) => log(level, message),
   });
@@ -50,6 +51,7 @@ export async function loadModel(options: RunnerLoadOptions): Promise<LoadedModel
     embeddingContext: () => (embeddingContext ??= model.createEmbeddingContext({ contextSize: context.contextSize, threads: options.threads })),
     info: {
       llamaCppRelease: llama.llamaCppRelease.release,
+      build: llama.buildType === "localBuild" ? "local" : "prebuilt",
       gpu: llama.gpu,
       gpuDevices: llama.gpu ? await llama.getGpuDeviceNames() : [],
       gpuLayers: model.gpuLayers,
