@@ -9,7 +9,7 @@ import { isLmrError } from "../host/errors";
 import { OUR_API, startOurApi } from "./api";
 import type { Contender } from "./contender";
 import { DIRECT, startDirect } from "./direct";
-import { buildLlamaServer, LLAMA_SERVER, startLlamaServer } from "./llama-server";
+import { buildLlamaServer, LLAMA_SERVER_BUILDS, startLlamaServer } from "./llama-server";
 import { summarize, type Figures, type Sample } from "./measure";
 import { benchModelPath } from "./model";
 import { BENCH_HELP, parseBenchOptions, type BenchOptions } from "./options";
@@ -48,12 +48,20 @@ async function main(): Promise<void> {
   const rounds = 1 + options.repetitions;
   const prompts = await buildPrompts(modelPath, { count: rounds + CONCURRENCY_PROMPTS + CHAT_HISTORIES, shortTokens: WORKLOAD.shortTokens, longTokens: WORKLOAD.longTokens });
   const runnerBuild = await ensureRunnerBuild(progress);
-  const build = await buildLlamaServer();
-  if ("unavailable" in build) progress(`${LLAMA_SERVER} column skipped: ${build.unavailable}`);
-
+  const servers: string[] = [];
+  const unavailable: string[] = [];
   const contenders: Contender[] = [];
   try {
-    if ("binary" in build) contenders.push(await startLlamaServer(build.binary, modelPath, options));
+    for (const [build, name] of Object.entries(LLAMA_SERVER_BUILDS)) {
+      const built = await buildLlamaServer(build as keyof typeof LLAMA_SERVER_BUILDS);
+      if ("unavailable" in built) {
+        progress(`${name} column skipped: ${built.unavailable}`);
+        unavailable.push(`${name}: ${built.unavailable}`);
+        continue;
+      }
+      contenders.push(await startLlamaServer(name, built.binary, modelPath, options));
+      servers.push(name);
+    }
     contenders.push(await startDirect(modelPath, options));
     contenders.push(await startOurApi(modelPath, options));
     const measured = new Map<string, Measured>(contenders.map((c) => [c.name, { short: [], long: [] }]));
@@ -78,7 +86,7 @@ async function main(): Promise<void> {
     for (const contender of contenders.splice(0)) await contender.close();
     progress("pull throughput from a loopback registry against curl (1 GiB)");
     const pull = await measurePullThroughput().catch((error: Error) => error);
-    report(options, runnerBuild, measured, scaling, pull, "unavailable" in build ? build.unavailable : undefined);
+    report(options, runnerBuild, servers, measured, scaling, pull, unavailable);
   } finally {
     for (const contender of contenders) await contender.close();
   }
@@ -101,10 +109,11 @@ async function measure(contender: Contender, prompt: string, promptTokens: numbe
 function report(
   options: BenchOptions,
   runnerBuild: string,
+  servers: readonly string[],
   measured: Map<string, Measured>,
   scaling: Map<string, Scaling>,
   pull: PullThroughput | Error,
-  llamaServerUnavailable: string | undefined,
+  llamaServerUnavailable: readonly string[],
 ): void {
   const figures = new Map<string, Figures>([...measured].map(([name, samples]) => [name, summarize(samples)]));
   const best = new Map<string, Figures>([...measured].map(([name, samples]) => [name, summarize(samples, "best")]));
@@ -117,17 +126,18 @@ function report(
       }),
     );
     const pullThroughput = pull instanceof Error ? { error: pull.message } : pull;
-    console.log(JSON.stringify({ machine, options, runnerBuild, workload: WORKLOAD, contenders, pullThroughput, ...(llamaServerUnavailable ? { llamaServerUnavailable } : {}) }, null, 2));
+    console.log(JSON.stringify({ machine, options, runnerBuild, workload: WORKLOAD, contenders, pullThroughput, ...(llamaServerUnavailable.length > 0 ? { llamaServerUnavailable } : {}) }, null, 2));
     return;
   }
-  const names = [LLAMA_SERVER, DIRECT, OUR_API];
-  console.log(`llama.cpp under node-llama-cpp and our API: ${runnerBuild}\n`);
+  const names = [...servers, DIRECT, OUR_API];
+  console.log(`llama.cpp under node-llama-cpp and our API: ${runnerBuild}`);
+  console.log(`ratios and differences are against the faster llama-server of each row\n`);
   console.log(`median of ${options.repetitions} repetitions:`);
-  console.log(formatComparison(names, figureRows(names.map((name) => ({ name, figures: figures.get(name) })), WORKLOAD)));
+  console.log(formatComparison(names, figureRows(names.map((name) => ({ name, figures: figures.get(name) })), WORKLOAD), servers.length));
   console.log(`\nbest of ${options.repetitions} repetitions (the code's speed, untouched by bursts of other load):`);
-  console.log(formatComparison(names, figureRows(names.map((name) => ({ name, figures: best.get(name) })), WORKLOAD)));
+  console.log(formatComparison(names, figureRows(names.map((name) => ({ name, figures: best.get(name) })), WORKLOAD), servers.length));
 
-  const served = [LLAMA_SERVER, OUR_API];
+  const served = [...servers, OUR_API];
   const scalingRows: ComparisonRow[] = [
     ...CONCURRENCY_LEVELS.map((level) => ({
       label: `aggregate tok/s, ${level} concurrent stream${level > 1 ? "s" : ""}`,
@@ -137,14 +147,14 @@ function report(
     { label: `TTFT ms, chat turn ${TURNS}, prompt cache on`, kind: "latency", values: served.map((name) => scaling.get(name)?.tenthTurn.cachedMs) },
     { label: `TTFT ms, chat turn ${TURNS}, prompt cache off`, kind: "latency", values: served.map((name) => scaling.get(name)?.tenthTurn.uncachedMs) },
   ];
-  console.log(`\n${formatComparison(served, scalingRows)}`);
+  console.log(`\n${formatComparison(served, scalingRows, servers.length)}`);
 
   if (pull instanceof Error) console.log(`\npull throughput: not measured: ${pull.message}`);
   else {
     const mb = (bytesPerSecond: number) => `${(bytesPerSecond / 2 ** 20).toFixed(0)} MiB/s`;
     console.log(`\npull of a ${(pull.bytes / 2 ** 30).toFixed(2)} GiB model from a loopback registry: curl ${mb(pull.curl)}, lmr ${mb(pull.ours)} (verified and stored): ${pull.ratio.toFixed(3)}×`);
   }
-  if (llamaServerUnavailable) console.log(`\n${LLAMA_SERVER}: ${llamaServerUnavailable}`);
+  for (const line of llamaServerUnavailable) console.log(`\n${line}`);
 }
 
 function progress(message: string): void {

@@ -11,23 +11,29 @@ const BATCH_SIZE = 512;
 
 const LOAD_TIMEOUT_MS = 120_000;
 
-export const LLAMA_SERVER = "llama-server";
+/**
+ * The two ways llama-server is built (scripts/llama-server/build.sh): as node-llama-cpp's prebuilt addon is
+ * (its CPU variant, no OpenMP, llama-server's own thread pool), and as our runner's llama.cpp is built here
+ * (native, OpenMP). Neither is always the faster; the bar in each row is whichever is.
+ */
+export const LLAMA_SERVER_BUILDS = { prebuilt: "llama-server (prebuilt's build)", native: "llama-server (native build)" } as const;
+export type LlamaServerBuild = keyof typeof LLAMA_SERVER_BUILDS;
 
 /**
- * Builds llama-server from the llama.cpp source node-llama-cpp ships, once. Resolves with the
- * binary, or with why it cannot be built here so the benchmark can go on without that column.
+ * Builds llama-server from the llama.cpp source node-llama-cpp ships, once per configuration. Resolves with
+ * the binary, or with why it cannot be built here so the benchmark can go on without that column.
  */
-export async function buildLlamaServer(): Promise<{ binary: string } | { unavailable: string }> {
+export async function buildLlamaServer(build: LlamaServerBuild): Promise<{ binary: string } | { unavailable: string }> {
   // The build's progress goes to our stderr; its last line on stdout is the binary's path.
-  const build = await execa(BUILD_SCRIPT, { stderr: "inherit", reject: false });
-  if (build.exitCode !== 0) return { unavailable: `scripts/llama-server/build.sh failed (exit code ${build.exitCode}); see its output above` };
-  return { binary: build.stdout.trim().split("\n").at(-1)! };
+  const result = await execa(BUILD_SCRIPT, [build], { stderr: "inherit", reject: false });
+  if (result.exitCode !== 0) return { unavailable: `scripts/llama-server/build.sh ${build} failed (exit code ${result.exitCode}); see its output above` };
+  return { binary: result.stdout.trim().split("\n").at(-1)! };
 }
 
 /** llama.cpp's own server with the same threads, context, batch and sequences as our host's runner. */
-export async function startLlamaServer(binary: string, modelPath: string, options: BenchOptions): Promise<Contender> {
+export async function startLlamaServer(name: string, binary: string, modelPath: string, options: BenchOptions): Promise<Contender> {
   const threads = String(options.threads);
-  const server = await startServerProcess(LLAMA_SERVER, binary, [
+  const server = await startServerProcess(name, binary, [
     ...["--model", modelPath, "--host", "127.0.0.1", "--port", "0"],
     ...["--threads", threads, "--threads-batch", threads],
     // llama-server's context is shared by its slots; node-llama-cpp's contextSize is per sequence.
@@ -37,7 +43,7 @@ export async function startLlamaServer(binary: string, modelPath: string, option
   ]);
   await waitUntilHealthy(server.url);
   return {
-    name: LLAMA_SERVER,
+    name,
     complete: (request) => streamCompletion(`${server.url}/v1/completions`, "bench", request),
     close: () => server.stop(),
   };

@@ -29,7 +29,7 @@ function rows({ shortTokens, longTokens, generatedTokens }: Workload): Row[] {
   ];
 }
 
-/** One measured quantity across the columns; the first value is the bar's. */
+/** One measured quantity across the columns; the first values are the bars'. */
 export interface ComparisonRow {
   label: string;
   kind: Row["kind"];
@@ -42,20 +42,30 @@ export function figureRows(columns: readonly Column[], workload: Workload): Comp
 }
 
 /**
- * Values side by side, then each column against the first (the bar): a ratio for speeds, a
- * difference in milliseconds for times to first token.
+ * Values side by side, then each column after the first `bars` against the best of those bars in its row: a
+ * ratio for speeds, a difference in milliseconds for times to first token.
  */
-export function formatComparison(names: readonly string[], body: readonly ComparisonRow[]): string {
-  const [bar, ...others] = names;
-  const header = ["", ...names, ...others.map((name) => `${name} / ${bar}`)];
-  const lines = body.map((row) => [
-    row.label,
-    ...row.values.map((value) => format(value, row.kind === "speed" ? 1 : 2)),
-    ...row.values.slice(1).map((value) => compare(value, row.values[0], row.kind)),
-  ]);
+export function formatComparison(names: readonly string[], body: readonly ComparisonRow[], bars = 1): string {
+  const others = names.slice(bars);
+  const barName = bars === 1 ? names[0] : "best bar";
+  const header = ["", ...names, ...others.map((name) => `${name} / ${barName}`)];
+  const lines = body.map((row) => {
+    const bar = best(row.values.slice(0, bars), row.kind);
+    return [
+      row.label,
+      ...row.values.map((value) => format(value, row.kind === "speed" ? 1 : 2)),
+      ...row.values.slice(bars).map((value) => compare(value, bar, row.kind)),
+    ];
+  });
   const table = [header, ...lines];
   const widths = header.map((_, i) => Math.max(...table.map((line) => line[i]!.length)));
   return table.map((line) => line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")).join("\n");
+}
+
+function best(values: readonly (number | undefined)[], kind: Row["kind"]): number | undefined {
+  const measured = values.filter((value): value is number => value !== undefined);
+  if (measured.length === 0) return undefined;
+  return kind === "speed" ? Math.max(...measured) : Math.min(...measured);
 }
 
 function compare(value: number | undefined, bar: number | undefined, kind: Row["kind"]): string {

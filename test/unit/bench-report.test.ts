@@ -35,4 +35,25 @@ describe("the benchmark's report", () => {
     assert.match(table.find((line) => line.startsWith("tg128 tok/s after 8-token prompt"))!, /100\.0\s+95\.0\s+n\/a\s+0\.950×\s+n\/a$/);
     assert.match(table.find((line) => line.startsWith("TTFT ms, 512-token prompt"))!, /900\.00\s+880\.00\s+n\/a\s+-20\.00 ms\s+n\/a$/);
   });
+
+  it("holds the other columns to the faster of two bars in each row, and a missing bar to the one that ran", () => {
+    const rows = figureRows(
+      [
+        { name: "pool", figures: { promptTokensPerSecond: 560, generationAfterShortTokensPerSecond: 100, generationAfterLongTokensPerSecond: 80, ttftShortMs: 40, ttftLongMs: 900 } },
+        { name: "omp", figures: { promptTokensPerSecond: 500, generationAfterShortTokensPerSecond: 110, generationAfterLongTokensPerSecond: 78, ttftShortMs: 35, ttftLongMs: 950 } },
+        { name: "ours", figures: { promptTokensPerSecond: 546, generationAfterShortTokensPerSecond: 99, generationAfterLongTokensPerSecond: 80, ttftShortMs: 45, ttftLongMs: 880 } },
+      ],
+      { shortTokens: 8, longTokens: 512, generatedTokens: 128 },
+    );
+    const table = formatComparison(["pool", "omp", "ours"], rows, 2).split("\n");
+    assert.match(table[0]!, /pool\s+omp\s+ours\s+ours \/ best bar$/);
+    assert.match(table.find((line) => line.startsWith("pp512"))!, /0\.975×$/);
+    assert.match(table.find((line) => line.startsWith("tg128 tok/s after 8-token prompt"))!, /0\.900×$/);
+    assert.match(table.find((line) => line.startsWith("TTFT ms, 8-token prompt"))!, /\+10\.00 ms$/);
+    assert.match(table.find((line) => line.startsWith("TTFT ms, 512-token prompt"))!, /-20\.00 ms$/);
+
+    const [, omp, ours] = rows[0]!.values;
+    const oneBarMissing = formatComparison(["pool", "omp", "ours"], [{ label: "pp512", kind: "speed", values: [undefined, omp, ours] }], 2);
+    assert.match(oneBarMissing.split("\n")[1]!, /n\/a\s+500\.0\s+546\.0\s+1\.092×$/);
+  });
 });
