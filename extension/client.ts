@@ -29,7 +29,7 @@ import { readSettings } from "./settings";
 /** The SecretStorage key of the attached vLLM's API key (a secret, so not a setting). */
 export const VLLM_API_KEY_SECRET = "lmr.vllm.apiKey";
 
-type LongRequestName = "pull" | "push" | "load" | "package";
+type LongRequestName = "pull" | "push" | "load" | "package" | "build";
 
 export class HostConnection implements vscode.Disposable {
   private readonly storeChanged = new vscode.EventEmitter<void>();

@@ -4,7 +4,7 @@ import { configure } from "./configure";
 import type { CommandContext } from "./context";
 import * as hostCommands from "./host";
 import { inspect } from "./inspect";
-import { installRunner, reinstallRunner } from "./install-runner";
+import { buildRunner, installRunner, reinstallRunner } from "./install-runner";
 import { namedModel } from "./model-argument";
 import * as modelCommands from "./models";
 import { packageModel } from "./package";
@@ -31,6 +31,7 @@ const commands: Record<string, Handler> = {
   "lmr.unloadAll": modelCommands.unloadAll,
   "lmr.installRunner": installRunner,
   "lmr.reinstallRunner": reinstallRunner,
+  "lmr.buildRunner": buildRunner,
   "lmr.restartHost": hostCommands.restartHost,
   "lmr.setVllmApiKey": hostCommands.setVllmApiKey,
   "lmr.selectChatModel": hostCommands.selectChatModel,

@@ -89,6 +89,17 @@ function report(installation: Installation): void {
   });
 }
 
+/**
+ * `lmr.buildRunner`: llama.cpp built for this CPU through the host, as `lmr install-runner --build` does, under a
+ * cancellable notification that follows the compile.
+ */
+export async function buildRunner(context: CommandContext): Promise<{ release: string; seconds: number }> {
+  const built = await context.host.withProgress("Model Runner: building llama.cpp for this CPU", "build", {});
+  context.engines.refresh();
+  void vscode.window.showInformationMessage(`Model Runner: built llama.cpp ${built.release} for this CPU in ${built.seconds} s; models loaded from now on run on it.`);
+  return built;
+}
+
 /** vLLM is the user's Python package or a server elsewhere; both are settings, offered next to what is missing. */
 function offerVllmSettings(error: unknown): void {
   const settings = { "Set vLLM Executable": "lmr.vllm.executable", "Attach to a vLLM URL": "lmr.vllm.url" };

@@ -28,7 +28,8 @@ export class EngineItem extends vscode.TreeItem {
       .join(" · ");
     this.tooltip = engine.detail;
     this.iconPath = stateIcons[engine.state];
-    this.contextValue = `engine.${engine.state}`;
+    // The engine's name lets menus offer what only one engine does (building llama.cpp).
+    this.contextValue = `engine.${engine.state}.${engine.name}`;
   }
 }
 

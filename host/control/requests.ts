@@ -18,6 +18,7 @@ import type { LoadedModelStatus } from "../scheduler/scheduler";
 import { packageGguf, packageSafetensors } from "../store/package";
 import { ModelReference } from "../store/reference";
 import { freeMemory } from "../engines/free-memory";
+import { buildLlamaCpp } from "../engines/llamacpp/local-build";
 import { transferReport } from "./transfer-report";
 
 export interface RequestContext {
@@ -94,6 +95,16 @@ export function requestHandlers(host: Host): RequestHandlers {
       try {
         const pushed = await pushModel(store, model, { signal, onProgress: transferReport(progress) });
         return { reference: pushed.reference.toString(), digest: pushed.digest };
+      } finally {
+        progress.done();
+      }
+    },
+
+    async build(_params, { signal, progress }) {
+      progress.begin("Building llama.cpp for this CPU", undefined, undefined, true);
+      try {
+        const built = await buildLlamaCpp({ signal, onProgress: (line) => progress.report(line.message) });
+        return { release: built.release, seconds: built.seconds };
       } finally {
         progress.done();
       }

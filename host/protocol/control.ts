@@ -146,6 +146,8 @@ export const ControlRequests = {
     }),
     z.object({ name: z.string(), id: z.string() }),
   ),
+  /** `lmr install-runner --build`: llama.cpp built for this CPU; runners started afterwards load it. */
+  build: request("lmr/build", z.object({ workDoneToken: WorkDoneTokenSchema }), z.object({ release: z.string(), seconds: z.number() })),
   /** Loads a model ahead of its first request, as `lmr run --detach` does. */
   load: request("lmr/load", z.object({ model: ModelNameSchema, workDoneToken: WorkDoneTokenSchema }), LoadedModelSchema),
   remove: request(

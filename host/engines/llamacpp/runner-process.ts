@@ -76,7 +76,8 @@ export class RunnerProcess {
     });
     child.removeAllListeners("message");
     const build = info.build === "local" ? "built on this machine" : "node-llama-cpp's prebuilt binary";
-    log.write("info", modelName, `loaded on llama.cpp ${info.llamaCppRelease} (${build}), ${info.gpu || "CPU"}, ${info.threads} threads`);
+    const hint = info.build === "prebuilt" && !info.gpu ? "; `lmr install-runner --build` builds llama.cpp for this CPU, which generates faster" : "";
+    log.write("info", modelName, `loaded on llama.cpp ${info.llamaCppRelease} (${build}), ${info.gpu || "CPU"}, ${info.threads} threads${hint}`);
     return new RunnerProcess(child, info, modelName);
   }
 

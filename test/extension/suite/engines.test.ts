@@ -15,6 +15,23 @@ describe("engines", () => {
     assert.ok(installation.version, "llama.cpp names its release");
   });
 
+  it("Build llama.cpp for This CPU builds it through the host, and models loaded afterwards run on it", async function () {
+    // The real compile: about five minutes on two cores.
+    this.timeout(20 * 60_000);
+    const { host } = await modelRunner();
+    const built = await vscode.commands.executeCommand<{ release: string; seconds: number }>("lmr.buildRunner");
+    assert.match(built.release, /^\S+$/);
+    assert.ok(built.seconds > 0, `${built.seconds} s`);
+    await host.request("unload", {});
+    await host.request("load", { model: fixture.localModel });
+    const logs = await host.request("logs", {});
+    assert.ok(
+      logs.some((line) => /^loaded on llama\.cpp \S+ \(built on this machine\)/.test(line.message)),
+      logs.map((line) => `${line.source}: ${line.message}`).join("\n"),
+    );
+    await host.request("unload", {});
+  });
+
   it("the keep-alive setting restarts the host, whose loaded models then keep it", async () => {
     const { host } = await modelRunner();
     const settings = vscode.workspace.getConfiguration("lmr");
