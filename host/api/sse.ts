@@ -7,8 +7,21 @@ export class SseStream {
     res.flushHeaders();
   }
 
+  private corked = false;
+
   send(data: unknown): void {
-    if (!this.res.writableEnded) this.res.write(`data: ${JSON.stringify(data)}\n\n`);
+    if (this.res.writableEnded) return;
+    // Chunks sent in one tick (a runner's message carries every token generated since its last) leave in
+    // one write, and the client wakes once for them.
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.res.uncork();
+      });
+    }
+    this.res.write(`data: ${JSON.stringify(data)}\n\n`);
   }
 
   done(marker = true): void {
