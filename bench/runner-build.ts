@@ -6,12 +6,14 @@
 import { getLlama } from "node-llama-cpp";
 import { buildLlamaCpp, LOCAL_BUILD_CMAKE_OPTIONS } from "../host/engines/llamacpp/local-build";
 
+const BUILT_HERE = "built on this machine (lmr install-runner --build)";
+
 /** Describes the llama.cpp that node-llama-cpp loads for the benchmark, building it first when missing. */
 export async function ensureRunnerBuild(progress: (message: string) => void): Promise<string> {
-  if (await hasLocalBuild()) return "built on this machine (lmr install-runner --build)";
+  if (await hasLocalBuild()) return BUILT_HERE;
   try {
     await buildLlamaCpp({ onProgress: (line) => progress(line.message) });
-    return "built on this machine (lmr install-runner --build)";
+    return BUILT_HERE;
   } catch (error) {
     return `node-llama-cpp's prebuilt binary: the build for this machine failed (${(error as Error).message.split("\n")[0]})`;
   }

@@ -18,7 +18,6 @@ export type InstallRequest = z.input<typeof InstallRequestSchema>;
 export const BuildRequestSchema = z.object({
   backend: z.literal("llama.cpp", { message: "only llama.cpp can be built here (vLLM installs with pip)" }).default("llama.cpp"),
 });
-export type BuildRequest = z.input<typeof BuildRequestSchema>;
 
 /** `install-runner` / `reinstall-runner`: make sure an engine can run here and say what it runs on. */
 export function installRoutes(router: Router, vllmExecutable: string | undefined): void {

@@ -35,7 +35,6 @@ const TOOLS = [
 
 export interface LocalBuild {
   release: string;
-  cmakeOptions: Readonly<Record<string, string>>;
   seconds: number;
 }
 
@@ -110,9 +109,8 @@ async function build(onProgress: ProgressListener, signal: AbortSignal | undefin
       fix: "Fix what the compiler says (`lmr logs` has its whole output), then run `lmr install-runner --build` again. Meanwhile llama.cpp runs on node-llama-cpp's prebuilt binary.",
     });
   const seconds = Math.round((performance.now() - started) / 1000);
-  const built = { release, cmakeOptions: LOCAL_BUILD_CMAKE_OPTIONS, seconds };
   say(`built llama.cpp ${release} for this CPU in ${seconds} s; models loaded from now on run on it`);
-  return built;
+  return { release, seconds };
 }
 
 function describeOptions(): string {
