@@ -4,7 +4,7 @@
  * UV_THREADPOOL_SIZE=1 (see bench/direct.ts) and runs nothing else.
  */
 import { getLlama, LlamaLogLevel, TokenBias, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
-import { LOCAL_BUILD_CMAKE_OPTIONS } from "../host/engines/llamacpp/local-build";
+import { localBuildCmakeOptions } from "../host/engines/llamacpp/local-build";
 import { ToDirectSchema, type FromDirect, type ToDirect } from "./direct-protocol";
 import type { Sample } from "./measure";
 
@@ -19,7 +19,7 @@ async function handle(message: ToDirect): Promise<FromDirect> {
   switch (message.type) {
     case "load": {
       // The llama.cpp our runners load: the one built here when there is one.
-      const llama = await getLlama({ gpu: false, maxThreads: message.threads, cmakeOptions: LOCAL_BUILD_CMAKE_OPTIONS, logLevel: LlamaLogLevel.warn });
+      const llama = await getLlama({ gpu: false, maxThreads: message.threads, cmakeOptions: await localBuildCmakeOptions(), logLevel: LlamaLogLevel.warn });
       const model = await llama.loadModel({ modelPath: message.modelPath, gpuLayers: 0 });
       const context = await model.createContext({ contextSize: message.contextSize, sequences: message.sequences, threads: message.threads });
       loaded = { model, sequence: context.getSequence() };

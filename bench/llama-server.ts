@@ -14,9 +14,9 @@ const LOAD_TIMEOUT_MS = 120_000;
 /**
  * The two ways llama-server is built (scripts/llama-server/build.sh): as node-llama-cpp's prebuilt addon is
  * (its CPU variant, no OpenMP, llama-server's own thread pool), and as our runner's llama.cpp is built here
- * (native, OpenMP). Neither is always the faster; the bar in each row is whichever is.
+ * (the same CPU variant, OpenMP). Neither is always the faster; the bar in each row is whichever is.
  */
-export const LLAMA_SERVER_BUILDS = { prebuilt: "llama-server (prebuilt's build)", native: "llama-server (native build)" } as const;
+export const LLAMA_SERVER_BUILDS = { prebuilt: "llama-server (prebuilt's build)", runner: "llama-server (runner's build)" } as const;
 export type LlamaServerBuild = keyof typeof LLAMA_SERVER_BUILDS;
 
 /**

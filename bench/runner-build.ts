@@ -4,7 +4,7 @@
  * threading. Built here once, when missing.
  */
 import { getLlama } from "node-llama-cpp";
-import { buildLlamaCpp, LOCAL_BUILD_CMAKE_OPTIONS } from "../host/engines/llamacpp/local-build";
+import { buildLlamaCpp, localBuildCmakeOptions } from "../host/engines/llamacpp/local-build";
 
 const BUILT_HERE = "built on this machine (lmr install-runner --build)";
 
@@ -20,7 +20,7 @@ export async function ensureRunnerBuild(progress: (message: string) => void): Pr
 }
 
 async function hasLocalBuild(): Promise<boolean> {
-  const llama = await getLlama({ gpu: false, cmakeOptions: LOCAL_BUILD_CMAKE_OPTIONS, build: "never", progressLogs: false });
+  const llama = await getLlama({ gpu: false, cmakeOptions: await localBuildCmakeOptions(), build: "never", progressLogs: false });
   const local = llama.buildType === "localBuild";
   await llama.dispose();
   return local;

@@ -6,15 +6,16 @@
 #             GGML_NATIVE=OFF, GGML_OPENMP=OFF, GGML_BACKEND_DL=ON, with the CPU variant the prebuilt loads here
 #             (asked of node-llama-cpp, its feature flags read from ggml's own variant table); without OpenMP,
 #             llama-server runs ggml on a pool of polling threads of its own.
-#   native    configured as `lmr install-runner --build` builds our runner's llama.cpp
-#             (host/engines/llamacpp/local-build.ts): GGML_NATIVE=ON, GGML_OPENMP=ON.
+#   runner    configured as `lmr install-runner --build` builds our runner's llama.cpp
+#             (host/engines/llamacpp/local-build.ts): the same, with GGML_OPENMP=ON; where the prebuilt has no
+#             CPU variants, GGML_NATIVE=ON and GGML_OPENMP=ON.
 #
 # Idempotent: prints the binary's path and exits when that configuration is already built from the shipped commit.
-# Usage: scripts/llama-server/build.sh prebuilt|native   (BUILD_JOBS=N to change the default of 2 parallel jobs)
+# Usage: scripts/llama-server/build.sh prebuilt|runner   (BUILD_JOBS=N to change the default of 2 parallel jobs)
 set -euo pipefail
 
 config="${1:-}"
-[[ "$config" == prebuilt || "$config" == native ]] || { echo "usage: $0 prebuilt|native" >&2; exit 2; }
+[[ "$config" == prebuilt || "$config" == runner ]] || { echo "usage: $0 prebuilt|runner" >&2; exit 2; }
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bundle="$root/node_modules/node-llama-cpp/llama/gitRelease.bundle"
@@ -65,24 +66,26 @@ if [[ "$(git -C "$src" rev-parse HEAD)" != "$commit" ]]; then
   git -C "$src" -c advice.detachedHead=false checkout --quiet "$commit"
 fi
 
-flags=()
-if [[ "$config" == native ]]; then
-  flags+=(-DGGML_NATIVE=ON -DGGML_OPENMP=ON)
-  configuration="native: GGML_NATIVE=ON GGML_OPENMP=ON"
+openmp=OFF
+[[ "$config" == runner ]] && openmp=ON
+flags=(-DGGML_OPENMP=$openmp)
+with_openmp=""
+[[ "$config" == runner ]] && with_openmp=", OpenMP"
+variant="$(detect_variant)"
+if [[ "$(uname -m)" == x86_64 && -n "$variant" ]]; then
+  # The variant table line, e.g. `ggml_add_cpu_backend_variant(zen4 SSE42 AVX ... AVX512_BF16)`.
+  features="$(sed -nE "s/^ *ggml_add_cpu_backend_variant\($variant( +([A-Z0-9_ ]*))?\).*/\2/p" "$src/ggml/src/CMakeLists.txt" | head -n1)"
+  flags+=(-DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON)
+  for feature in SSE42 AVX AVX2 BMI2 AVX_VNNI FMA F16C AVX512 AVX512_VBMI AVX512_VNNI AVX512_BF16 AMX_TILE AMX_INT8 AMX_BF16; do
+    if [[ " $features " == *" $feature "* ]]; then flags+=("-DGGML_$feature=ON"); else flags+=("-DGGML_$feature=OFF"); fi
+  done
+  configuration="$config: cpu variant $variant: ${features:-baseline x86-64}$with_openmp"
+elif [[ "$config" == runner ]]; then
+  flags+=(-DGGML_NATIVE=ON)
+  configuration="runner: native, OpenMP"
 else
-  flags+=(-DGGML_NATIVE=OFF -DGGML_OPENMP=OFF -DGGML_BACKEND_DL=ON)
-  variant="$(detect_variant)"
-  if [[ "$(uname -m)" == x86_64 && -n "$variant" ]]; then
-    # The variant table line, e.g. `ggml_add_cpu_backend_variant(zen4 SSE42 AVX ... AVX512_BF16)`.
-    features="$(sed -nE "s/^ *ggml_add_cpu_backend_variant\($variant( +([A-Z0-9_ ]*))?\).*/\2/p" "$src/ggml/src/CMakeLists.txt" | head -n1)"
-    for feature in SSE42 AVX AVX2 BMI2 AVX_VNNI FMA F16C AVX512 AVX512_VBMI AVX512_VNNI AVX512_BF16 AMX_TILE AMX_INT8 AMX_BF16; do
-      if [[ " $features " == *" $feature "* ]]; then flags+=("-DGGML_$feature=ON"); else flags+=("-DGGML_$feature=OFF"); fi
-    done
-    configuration="prebuilt: cpu variant $variant: ${features:-baseline x86-64}"
-  else
-    flags+=(-DGGML_CPU_ALL_VARIANTS=ON)
-    configuration="prebuilt: all cpu variants"
-  fi
+  flags+=(-DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON)
+  configuration="prebuilt: all cpu variants"
 fi
 
 wanted="$commit $configuration"

@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startHost } from "../helpers/host";
 import { NAMES, startHostWithModels, type TestModels } from "../helpers/models";
+import { prebuiltCpuVariant } from "../helpers/prebuilt-cpu-variant";
 import type { TestHost } from "../helpers/host";
 
 async function chat(host: TestHost, models: TestModels): Promise<string | null> {
@@ -57,7 +58,7 @@ describe("lmr install-runner --build", () => {
     try {
       let finished = false;
       const build = host.lmr(["install-runner", "--build"]).finally(() => (finished = true));
-      while (!/building llama\.cpp from node-llama-cpp/.test(host.logs())) {
+      while (!/fetching the llama\.cpp source/.test(host.logs())) {
         assert.equal(finished, false, "the build ended before it started");
         await sleep(100);
       }
@@ -73,6 +74,9 @@ describe("lmr install-runner --build", () => {
 
       const result = await build;
       assert.equal(result.code, 0, result.stderr);
+      // Built with the flags of the CPU variant the prebuilt binary loads here (prompts ran slower with -march=native).
+      const variant = await prebuiltCpuVariant();
+      assert.match(result.stdout, new RegExp(`^compiling llama\\.cpp \\S+ for this CPU \\(${variant ? `ggml's ${variant} CPU variant` : "-march=native"}`, "m"));
       assert.match(result.stdout, /^compiling llama\.cpp: 50%$/m);
       assert.match(result.stdout, /^Built llama\.cpp \S+ for this CPU in \d+ s$/m);
 

@@ -7,7 +7,7 @@ import { ggufShards } from "../../store/shards";
 import type { Engine, EngineStatus, ModelToLoad, Runner } from "../engine";
 import type { RunnerLoadOptions } from "../../protocol/runner";
 import { LlamaRunner } from "./llama-runner";
-import { isBuildingLlamaCpp, LOCAL_BUILD_CMAKE_OPTIONS } from "./local-build";
+import { localBuildCmakeOptions } from "./local-build";
 import { RunnerProcess } from "./runner-process";
 import { parseRuntimeFlags } from "./runtime-flags";
 
@@ -46,7 +46,7 @@ export class LlamaCppEngine implements Engine {
   }
 
   async load(model: ModelToLoad): Promise<Runner> {
-    const process = await RunnerProcess.start(this.loadOptions(model), model.name);
+    const process = await RunnerProcess.start({ ...this.loadOptions(model), cmakeOptions: await localBuildCmakeOptions() }, model.name);
     return new LlamaRunner(process, model.name);
   }
 
@@ -61,7 +61,6 @@ export class LlamaCppEngine implements Engine {
       gpuLayers: flags.gpuLayers ?? "auto",
       batchSize: flags.batchSize,
       flashAttention: flags.flashAttention,
-      cmakeOptions: isBuildingLlamaCpp() ? undefined : LOCAL_BUILD_CMAKE_OPTIONS,
     };
   }
 

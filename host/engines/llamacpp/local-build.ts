@@ -6,8 +6,10 @@
  * threads for every decode, while llama-server keeps a pool of polling threads alive between tokens. On a
  * 2-core machine that is most of the gap in generation speed: llama-server itself, with its pool taken away,
  * makes 0.81-0.89× the tokens/s it makes with it. Built with OpenMP, one thread team lives on between decodes;
- * GGML_NATIVE compiles the kernels for the exact CPU. GPU backends keep node-llama-cpp's prebuilt packages.
+ * the kernels are those of the CPU variant the prebuilt binary picks here (see cpu-variant.ts). GPU backends
+ * keep node-llama-cpp's prebuilt packages.
  */
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { execa } from "execa";
@@ -15,16 +17,57 @@ import { ConflictError, EngineUnavailableError } from "../../errors";
 import { log } from "../../log";
 import type { ProgressListener } from "../../protocol/progress";
 import { findOnPath } from "../find-on-path";
+import { bestVariant, cpuFlags, parseVariantTable, X86_FEATURES, type CpuVariant } from "./cpu-variant";
 import { nodeLlamaCppModulesDir } from "./install";
 
-/**
- * The options that make the build, and name its folder: node-llama-cpp keeps a build under a name derived from
- * its options, and `getLlama` given the same options loads it (and the prebuilt binary while there is none).
- */
-export const LOCAL_BUILD_CMAKE_OPTIONS: Readonly<Record<string, string>> = { GGML_NATIVE: "ON", GGML_OPENMP: "ON" };
+/** Where node-llama-cpp's `source download` puts the llama.cpp source it builds. */
+function sourceDir(): string {
+  return path.join(nodeLlamaCppModulesDir(), "node-llama-cpp", "llama", "llama.cpp");
+}
 
-/** The environment variables node-llama-cpp's CLI reads custom cmake options from. */
-const CMAKE_OPTION_ENV = Object.fromEntries(Object.entries(LOCAL_BUILD_CMAKE_OPTIONS).map(([key, value]) => [`NODE_LLAMA_CPP_CMAKE_OPTION_${key}`, value]));
+interface LocalBuildConfig {
+  /** Also the name of the build's folder: node-llama-cpp keeps a build under a name derived from its options. */
+  cmakeOptions: Record<string, string>;
+  description: string;
+}
+
+/**
+ * The build for this machine. On x86 Linux: the flags of the CPU variant the prebuilt binary loads here, plus
+ * OpenMP. Elsewhere, where there is no variant table to match, `-march=native` and OpenMP. Undefined until the
+ * source has been fetched, when there can be no build yet.
+ */
+async function localBuildConfig(): Promise<LocalBuildConfig | undefined> {
+  let cmakeLists: string;
+  try {
+    cmakeLists = await readFile(path.join(sourceDir(), "ggml", "src", "CMakeLists.txt"), "utf8");
+  } catch {
+    return undefined;
+  }
+  const flags = process.platform === "linux" && process.arch === "x64" ? await cpuFlags() : undefined;
+  const variant = flags && bestVariant(parseVariantTable(cmakeLists), flags);
+  return variant ? variantConfig(variant) : { cmakeOptions: { GGML_NATIVE: "ON", GGML_OPENMP: "ON" }, description: "-march=native, OpenMP" };
+}
+
+function variantConfig(variant: CpuVariant): LocalBuildConfig {
+  return {
+    cmakeOptions: {
+      GGML_NATIVE: "OFF",
+      GGML_OPENMP: "ON",
+      GGML_BACKEND_DL: "ON",
+      ...Object.fromEntries(X86_FEATURES.map((feature) => [`GGML_${feature}`, variant.features.includes(feature) ? "ON" : "OFF"])),
+    },
+    description: `ggml's ${variant.name} CPU variant${variant.features.length ? ` (${variant.features.join(" ")})` : ""}, OpenMP`,
+  };
+}
+
+/**
+ * The options `getLlama` asks for to load this machine's build, and the prebuilt binary while there is none;
+ * undefined while a build writes its folder, since node-llama-cpp makes a `getLlama` asking for that folder wait
+ * until the build is done.
+ */
+export async function localBuildCmakeOptions(): Promise<Record<string, string> | undefined> {
+  return running ? undefined : (await localBuildConfig())?.cmakeOptions;
+}
 
 /** What the build needs: node-llama-cpp clones its bundled source with git and compiles it with cmake. */
 const TOOLS = [
@@ -39,14 +82,6 @@ export interface LocalBuild {
 }
 
 let running: Promise<LocalBuild> | undefined;
-
-/**
- * True while a build writes its folder. node-llama-cpp makes a `getLlama` that asks for that folder wait until
- * the build is done, so a model loaded meanwhile takes the prebuilt binary instead.
- */
-export function isBuildingLlamaCpp(): boolean {
-  return running !== undefined;
-}
 
 export function buildLlamaCpp({ onProgress, signal }: { onProgress: ProgressListener; signal?: AbortSignal }): Promise<LocalBuild> {
   if (running)
@@ -67,23 +102,41 @@ async function build(onProgress: ProgressListener, signal: AbortSignal | undefin
       fix: `Install them (Debian and Ubuntu: sudo apt-get install ${TOOLS.map((tool) => tool.debian).join(" ")}), then run this again. Without a build, llama.cpp runs on node-llama-cpp's prebuilt binary.`,
     });
   const { getModuleVersion } = await import("node-llama-cpp");
-  const cli = path.join(nodeLlamaCppModulesDir(), "node-llama-cpp", "dist", "cli", "cli.js");
   const started = performance.now();
   const say = (message: string) => {
     log.write("info", "llama.cpp", message);
     onProgress({ type: "progress", message });
   };
-  say(`building llama.cpp from node-llama-cpp ${await getModuleVersion()}'s source for this CPU (${describeOptions()}); this takes a few minutes`);
-  const child = execa(process.execPath, [cli, "source", "download", "--gpu", "false", "--noUsageExample"], {
-    env: CMAKE_OPTION_ENV,
-    all: true,
-    stdin: "ignore",
-    reject: false,
-    cancelSignal: signal,
-  });
-  // The compiler's output goes to the log; the client sees a line per tenth of the compile steps.
-  const tail: string[] = [];
+  say(`fetching the llama.cpp source node-llama-cpp ${await getModuleVersion()} ships`);
+  const fetched = await runCli(["source", "download", "--skipBuild", "--gpu", "false"], {}, signal);
+  const config = await localBuildConfig();
+  if (!config) throw new EngineUnavailableError(`node-llama-cpp's source download left no llama.cpp source in ${sourceDir()}:\n${fetched.tail.join("\n")}`, BUILD_FAILED);
+  say(`compiling llama.cpp ${fetched.release} for this CPU (${config.description}); this takes a few minutes`);
   let reported = 0;
+  const env = Object.fromEntries(Object.entries(config.cmakeOptions).map(([key, value]) => [`NODE_LLAMA_CPP_CMAKE_OPTION_${key}`, value]));
+  await runCli(["source", "build", "--gpu", "false", "--noUsageExample"], env, signal, (line) => {
+    const step = /^\[(\d+)\/(\d+)\]/.exec(line);
+    const tenth = step ? Math.floor((10 * Number(step[1])) / Number(step[2])) : 0;
+    if (tenth > reported) {
+      reported = tenth;
+      say(`compiling llama.cpp: ${tenth * 10}%`);
+    }
+  });
+  const seconds = Math.round((performance.now() - started) / 1000);
+  say(`built llama.cpp ${fetched.release} for this CPU in ${seconds} s; models loaded from now on run on it`);
+  return { release: fetched.release, seconds };
+}
+
+const BUILD_FAILED = {
+  code: "build_failed",
+  fix: "Fix what the compiler says (`lmr logs` has its whole output), then run `lmr install-runner --build` again. Meanwhile llama.cpp runs on node-llama-cpp's prebuilt binary.",
+};
+
+/** Runs node-llama-cpp's CLI; its output goes to the log, each line also to `onLine`. */
+async function runCli(args: string[], env: Record<string, string>, signal: AbortSignal | undefined, onLine?: (line: string) => void): Promise<{ release: string; tail: string[] }> {
+  const cli = path.join(nodeLlamaCppModulesDir(), "node-llama-cpp", "dist", "cli", "cli.js");
+  const child = execa(process.execPath, [cli, ...args], { env, all: true, stdin: "ignore", reject: false, cancelSignal: signal });
+  const tail: string[] = [];
   let release = "";
   for await (const line of child.iterable({ from: "all" })) {
     const text = stripVTControlCharacters(line).trim();
@@ -91,30 +144,12 @@ async function build(onProgress: ProgressListener, signal: AbortSignal | undefin
     log.write("debug", "llama.cpp build", text);
     tail.push(text);
     if (tail.length > 12) tail.shift();
-    const step = /^\[(\d+)\/(\d+)\]/.exec(text);
-    if (step) {
-      const tenth = Math.floor((10 * Number(step[1])) / Number(step[2]));
-      if (tenth > reported) {
-        reported = tenth;
-        say(`compiling llama.cpp: ${tenth * 10}%`);
-      }
-    }
     release = /^Release:\s*(\S+)/.exec(text)?.[1] ?? release;
+    onLine?.(text);
   }
   const result = await child;
   if (result.isCanceled) throw signal?.reason ?? new Error("the build was cancelled");
   if (result.exitCode !== 0)
-    throw new EngineUnavailableError(`building llama.cpp failed (node-llama-cpp's build exited with ${result.exitCode ?? result.signal}):\n${tail.join("\n")}`, {
-      code: "build_failed",
-      fix: "Fix what the compiler says (`lmr logs` has its whole output), then run `lmr install-runner --build` again. Meanwhile llama.cpp runs on node-llama-cpp's prebuilt binary.",
-    });
-  const seconds = Math.round((performance.now() - started) / 1000);
-  say(`built llama.cpp ${release} for this CPU in ${seconds} s; models loaded from now on run on it`);
-  return { release, seconds };
-}
-
-function describeOptions(): string {
-  return Object.entries(LOCAL_BUILD_CMAKE_OPTIONS)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(", ");
+    throw new EngineUnavailableError(`building llama.cpp failed (node-llama-cpp's \`${args.slice(0, 2).join(" ")}\` exited with ${result.exitCode ?? result.signal}):\n${tail.join("\n")}`, BUILD_FAILED);
+  return { release, tail };
 }
