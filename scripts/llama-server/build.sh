@@ -32,31 +32,6 @@ done
 
 commit="$(git bundle list-heads "$bundle" | awk '$2 == "HEAD" { print $1 }')"
 
-# Asks node-llama-cpp's prebuilt binary which CPU variant ggml loads here ("zen4", "haswell", ...); empty when the
-# prebuilt has a single CPU backend.
-detect_variant() {
-  # A file, not -e or stdin: node-llama-cpp forks a test process with this process's execArgv.
-  local probe
-  probe="$(mktemp "$root/.cache/cpu-variant.XXXXXX.mjs")"
-  cat >"$probe" <<'JS'
-import { getLlama, LlamaLogLevel } from "node-llama-cpp";
-let variant = "";
-const llama = await getLlama({
-  gpu: false,
-  build: "never",
-  logLevel: LlamaLogLevel.debug,
-  logger: (_level, message) => {
-    const match = /loaded CPU backend from .*libggml-cpu-([\w.]+)\.so/.exec(message);
-    if (match) variant = match[1];
-  },
-});
-await llama.dispose();
-console.log(variant);
-JS
-  node "$probe"
-  rm -f "$probe"
-}
-
 if [[ ! -d "$src/.git" ]]; then
   echo "llama-server: cloning the llama.cpp source node-llama-cpp ships ($commit)" >&2
   git clone --quiet "$bundle" "$src"
@@ -71,7 +46,8 @@ openmp=OFF
 flags=(-DGGML_OPENMP=$openmp)
 with_openmp=""
 [[ "$config" == runner ]] && with_openmp=", OpenMP"
-variant="$(detect_variant)"
+# The CPU variant node-llama-cpp's prebuilt binary loads here ("zen4", "haswell", ...); empty when it has one CPU backend.
+variant="$(node "$root/scripts/prebuilt-cpu-variant.mjs")"
 if [[ "$(uname -m)" == x86_64 && -n "$variant" ]]; then
   # The variant table line, e.g. `ggml_add_cpu_backend_variant(zen4 SSE42 AVX ... AVX512_BF16)`.
   features="$(sed -nE "s/^ *ggml_add_cpu_backend_variant\($variant( +([A-Z0-9_ ]*))?\).*/\2/p" "$src/ggml/src/CMakeLists.txt" | head -n1)"
