@@ -67,7 +67,9 @@ async function main(): Promise<void> {
     const measured = new Map<string, Measured>(contenders.map((c) => [c.name, { short: [], long: [] }]));
     for (let round = 0; round <= options.repetitions; round++) {
       progress(round === 0 ? "warming up" : `round ${round} of ${options.repetitions}`);
-      for (const contender of contenders) {
+      // Each round starts with the next contender: none always runs first, or always right after the same one.
+      for (const [index] of contenders.entries()) {
+        const contender = contenders[(index + round) % contenders.length]!;
         const short = await measure(contender, prompts.short[round]!, WORKLOAD.shortTokens, prompts.textlessTokens);
         const long = await measure(contender, prompts.long[round]!, WORKLOAD.longTokens, prompts.textlessTokens);
         if (round === 0) continue;
