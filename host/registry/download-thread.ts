@@ -1,18 +1,15 @@
 /**
  * Downloads one blob on a thread of its own (see fetchBlob, blob-fetch.ts): it makes the GETs it is sent and
- * streams their bodies into the store's BlobWriter, whose threads write and hash them. A body arrives as a new
- * buffer every 64 KiB; on the host's main thread that garbage made V8 mark the whole host heap about 60 times a
- * gigabyte (a second of CPU, measured), where this thread's small heap costs next to nothing. Bundled as
- * dist/download-thread.mjs.
+ * streams their bodies into the store's BlobWriter, whose threads write and hash them. On a thread of its own,
+ * the host's main thread stays free for requests however fast the bytes come (streamed-get.ts reads them into
+ * one reused buffer). Bundled as dist/download-thread.mjs.
  */
-import type { IncomingMessage } from "node:http";
-import { text } from "node:stream/consumers";
 import { parentPort, workerData } from "node:worker_threads";
 import { UpstreamError } from "../errors";
 import { BlobWriter } from "../store/blob-writer";
 import { rangeHeader } from "./byte-range";
 import type { BlobRequest, DownloadRequest, DownloadResponse, DownloadThreadData, ThreadError } from "./download-thread-protocol";
-import { streamedGet } from "./streamed-get";
+import { streamedGet, type StreamedResponse } from "./streamed-get";
 import { networkReason } from "./unreachable-error";
 
 /** Progress is told this often at most: a message per 64 KiB read would cost more than the read. */
@@ -53,17 +50,17 @@ async function get(writer: BlobWriter, request: BlobRequest): Promise<DownloadRe
     const response = await streamedGet(request.server, new URL(request.url), headers, controller.signal).catch((error: unknown) => {
       throw controller.signal.aborted ? new Interruption("the download was stopped") : error;
     });
-    const { status, body } = response;
+    const { status } = response;
     if (status !== 200 && status !== 206 && status !== 416)
       // The status is the answer; a body cut short only loses the detail it might have added.
-      return { type: "refused", status, headers: [...response.headers], body: await text(body).catch(() => "") };
+      return { type: "refused", status, headers: [...response.headers], body: await response.text() };
     if (status === 416) {
       // The file already holds every byte there is; the digest check decides whether they are the right ones.
-      body.destroy();
+      response.close();
       return { type: "ended", bytes };
     }
-    const skip = status === 200 ? offset : rangeStart(response.headers.get("content-range"), offset, body);
-    return await stream(writer, body, skip, controller.signal);
+    const skip = status === 200 ? offset : rangeStart(response, offset);
+    return await stream(writer, response, skip, controller.signal);
   } catch (error) {
     if (error instanceof Interruption) return { type: "interrupted", bytes, message: error.message };
     throw error;
@@ -73,62 +70,51 @@ async function get(writer: BlobWriter, request: BlobRequest): Promise<DownloadRe
 }
 
 /**
- * Streams `body` into the writer, dropping its first `skip` bytes (a server that ignored the `Range` sends the
- * whole blob again). A cut connection shows as an error, or only as a close before the body's end.
+ * Streams the body into the writer, dropping its first `skip` bytes (a server that ignored the `Range` sends the
+ * whole blob again). A cut connection or a stop is an interruption: the bytes taken so far stay for a resume.
  */
-function stream(writer: BlobWriter, body: IncomingMessage, skip: number, signal: AbortSignal): Promise<DownloadResponse> {
-  return new Promise((resolve, reject) => {
-    let interruption: Error | undefined;
-    /** The rest of a chunk the writer has not taken yet: the body stays paused until it has. */
-    let waiting: Promise<void> | undefined;
-    let told = performance.now();
-    // The last bytes before a pause are told too, once the interval is up: a stalled download shows where it stands.
-    let trailing: NodeJS.Timeout | undefined;
-    const tell = () => {
-      clearTimeout(trailing);
-      trailing = undefined;
-      told = performance.now();
-      reply({ type: "progress", bytes });
-    };
-    signal.addEventListener("abort", () => body.destroy(new Error("the download was stopped")), { once: true });
-    body.once("error", (error) => (interruption ??= error));
-    body.on("data", (chunk: Buffer) => {
+async function stream(writer: BlobWriter, response: StreamedResponse, skip: number, signal: AbortSignal): Promise<DownloadResponse> {
+  let told = performance.now();
+  // The last bytes before a pause are told too, once the interval is up: a stalled download shows where it stands.
+  let trailing: NodeJS.Timeout | undefined;
+  const tell = () => {
+    clearTimeout(trailing);
+    trailing = undefined;
+    told = performance.now();
+    reply({ type: "progress", bytes });
+  };
+  let storeFailure: unknown;
+  try {
+    await response.read((chunk) => {
       if (skip >= chunk.byteLength) return void (skip -= chunk.byteLength);
       const bytesIn = skip > 0 ? chunk.subarray(skip) : chunk;
       skip = 0;
+      // The writer copies what it can at once; the rest it holds while the socket waits for the promise.
       const full = writer.write(bytesIn);
       bytes += bytesIn.byteLength;
       const since = performance.now() - told;
       if (since >= PROGRESS_MS) tell();
       else trailing ??= setTimeout(tell, PROGRESS_MS - since);
-      if (full) {
-        body.pause();
-        waiting = full.then(() => {
-          waiting = undefined;
-          body.resume();
-        });
-        waiting.catch((error: unknown) => {
-          body.destroy();
-          reject(error);
-        });
-      }
+      return full?.catch((error: unknown) => {
+        storeFailure = error;
+        throw error;
+      });
     });
-    body.once("close", () => {
-      clearTimeout(trailing);
-      if (!body.complete) interruption ??= new Error("the connection closed before the blob's end");
-      const outcome: DownloadResponse = interruption ? { type: "interrupted", bytes, message: networkReason(interruption) } : { type: "ended", bytes };
-      // A paused body still ends once the socket has delivered everything: the GET is over only when the
-      // writer has taken the last chunk's rest, and only then may the file close or another GET begin.
-      void Promise.resolve(waiting).then(() => resolve(outcome), () => undefined);
-    });
-  });
+    return { type: "ended", bytes };
+  } catch (error) {
+    if (signal.aborted) return { type: "interrupted", bytes, message: "the download was stopped" };
+    if (storeFailure !== undefined) throw storeFailure;
+    return { type: "interrupted", bytes, message: networkReason(error) };
+  } finally {
+    clearTimeout(trailing);
+  }
 }
 
 /** Where a 206 answer's bytes start; only the asked-for offset will do. */
-function rangeStart(contentRange: string | null, offset: number, body: IncomingMessage): number {
-  const start = Number(/^bytes (\d+)-/.exec(contentRange ?? "")?.[1] ?? Number.NaN);
+function rangeStart(response: StreamedResponse, offset: number): number {
+  const start = Number(/^bytes (\d+)-/.exec(response.headers.get("content-range") ?? "")?.[1] ?? Number.NaN);
   if (start === offset) return 0;
-  body.destroy();
+  response.close();
   throw new UpstreamError(`The server answered a request for bytes from ${offset} on with a range starting at ${start}.`, {
     fix: "Pull again; if it keeps failing, the server does not handle Range requests correctly.",
     code: "bad_range",
