@@ -123,7 +123,13 @@ function get(server: string, url: URL, headers: Record<string, string>, signal: 
       if (ended) return false;
       if (!response) {
         head = Buffer.concat([head, buffer.subarray(0, length)]);
-        const parsed = parseHead(head);
+        let parsed: ReturnType<typeof parseHead>;
+        try {
+          parsed = parseHead(head);
+        } catch (error) {
+          socket.destroy(error as Error);
+          return false;
+        }
         if (!parsed) {
           if (head.byteLength > MAX_HEAD_BYTES) socket.destroy(new Error(`the response head is over ${MAX_HEAD_BYTES} bytes`));
           return true;
