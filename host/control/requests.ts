@@ -103,8 +103,7 @@ export function requestHandlers(host: Host): RequestHandlers {
     async build(_params, { signal, progress }) {
       progress.begin("Building llama.cpp for this CPU", undefined, undefined, true);
       try {
-        const built = await buildLlamaCpp({ signal, onProgress: (line) => progress.report(line.message) });
-        return { release: built.release, seconds: built.seconds };
+        return await buildLlamaCpp({ signal, onProgress: (line) => progress.report(line.message) });
       } finally {
         progress.done();
       }

@@ -91,14 +91,7 @@ function get(server: string, url: URL, headers: Record<string, string>, signal: 
       while (unread && reader && !ended) {
         const bytes = unread;
         unread = undefined;
-        let framed: ReturnType<typeof frame>;
-        try {
-          framed = frame(framing!, bytes);
-        } catch (error) {
-          socket.destroy(error as Error);
-          return false;
-        }
-        const { body, rest, done } = framed;
+        const { body, rest, done } = frame(framing!, bytes);
         unread = rest;
         const pending = body.byteLength > 0 ? reader.onData(body) : undefined;
         if (done) end();
@@ -107,7 +100,7 @@ function get(server: string, url: URL, headers: Record<string, string>, signal: 
           pending.then(
             () => {
               waiting = false;
-              if (pump() && !ended) socket.resume();
+              if (guarded(pump) && !ended) socket.resume();
             },
             (error: Error) => {
               socket.destroy();
@@ -119,17 +112,20 @@ function get(server: string, url: URL, headers: Record<string, string>, signal: 
       }
       return unread === undefined && !waiting;
     };
+    /** Runs a step that parses what the server sent: a malformed head or chunk fails the download, not the process. */
+    const guarded = (step: () => boolean): boolean => {
+      try {
+        return step();
+      } catch (error) {
+        socket.destroy(error as Error);
+        return false;
+      }
+    };
     const onRead = (length: number, buffer: Uint8Array): boolean => {
       if (ended) return false;
       if (!response) {
         head = Buffer.concat([head, buffer.subarray(0, length)]);
-        let parsed: ReturnType<typeof parseHead>;
-        try {
-          parsed = parseHead(head);
-        } catch (error) {
-          socket.destroy(error as Error);
-          return false;
-        }
+        const parsed = parseHead(head);
         if (!parsed) {
           if (head.byteLength > MAX_HEAD_BYTES) socket.destroy(new Error(`the response head is over ${MAX_HEAD_BYTES} bytes`));
           return true;
@@ -146,7 +142,7 @@ function get(server: string, url: URL, headers: Record<string, string>, signal: 
               if (failure) return rejectRead(failure);
               reader = { onData, resolve: resolveRead, reject: rejectRead };
               if (framing!.type === "length" && framing!.left === 0) return end();
-              if (pump() && !ended) socket.resume();
+              if (guarded(pump) && !ended) socket.resume();
             }),
           text: async () => {
             const pieces: Buffer[] = [];
@@ -171,7 +167,7 @@ function get(server: string, url: URL, headers: Record<string, string>, signal: 
     };
 
     const host = url.hostname.replace(/^\[|\]$/g, "");
-    const onread = { buffer: new Uint8Array(READ_BUFFER_BYTES), callback: onRead };
+    const onread = { buffer: new Uint8Array(READ_BUFFER_BYTES), callback: (length: number, buffer: Uint8Array) => guarded(() => onRead(length, buffer)) };
     // TLS sockets take `onread` too (Node 15.1+), though @types/node's ConnectionOptions does not list it.
     const tlsOptions: ConnectionOptions & { onread: typeof onread } = { host, port: Number(url.port || 443), servername: isIP(host) ? undefined : host, ALPNProtocols: ["http/1.1"], onread };
     const socket: Socket = url.protocol === "https:" ? connectTls(tlsOptions) : connectTcp({ host, port: Number(url.port || 80), onread });

@@ -63,7 +63,7 @@ export function bestVariant(variants: readonly CpuVariant[], cpuFlags: ReadonlyS
   let best: { variant: CpuVariant; score: number } | undefined;
   for (const variant of variants) {
     const score = scoreVariant(variant, cpuFlags);
-    if (score > 0 && score > (best?.score ?? 0)) best = { variant, score };
+    if (score > (best?.score ?? 0)) best = { variant, score };
   }
   return best?.variant;
 }

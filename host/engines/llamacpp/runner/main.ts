@@ -46,16 +46,17 @@ async function serve(request: RunnerRequest, stream: boolean): Promise<void> {
   inFlight.set(request.id, controller);
   // On llama.cpp built here (OpenMP keeps ggml's thread team alive between decodes), the first text goes at
   // once: 3-5 ms sooner to the client than after a 1 ms timer, and generation no slower (2 cores, 12-14
-  // interleaved rounds of both against llama-server). On node-llama-cpp's prebuilt binary it waits a millisecond, until the next decode
-  // is under way: that binary starts a ggml worker thread for every decode, and when the host and its client
-  // woke to this text at that same moment, on a machine whose cores the decode's threads fill, the new thread
-  // often landed on a busy core and the whole token took twice as long (traced on 2 cores: 45-120 tok/s, decodes
-  // of 8-21 ms, sent at once; 89-115 tok/s, 8.7-10.6 ms, sent 1 ms later).
-  // Later text gathers for 20 ms and goes in one message, each token's text still its own chunk for the client,
-  // which the host writes in one go: every wake-up of this runner's main thread, the host and the client takes
-  // a core from the decode's threads, and they wait for each other at every step of the graph. Measured on 2
-  // cores, 20 interleaved generations of 128 tokens (llama-server = 1): a message per token 0.956x, one per 20 ms
-  // 1.021x. A person reading the stream cannot tell 20 ms bursts from single tokens.
+  // interleaved rounds of both against llama-server). On node-llama-cpp's prebuilt binary it waits a
+  // millisecond, until the next decode is under way: that binary starts a ggml worker thread for every decode,
+  // and when the host and its client woke to this text at that same moment, on a machine whose cores the
+  // decode's threads fill, the new thread often landed on a busy core and the whole token took twice as long
+  // (traced on 2 cores: 45-120 tok/s, decodes of 8-21 ms, sent at once; 89-115 tok/s, 8.7-10.6 ms, sent 1 ms
+  // later).
+  // Later text gathers for 20 ms and goes in one message, each token's text still its own chunk for the
+  // client, which the host writes in one go: every wake-up of this runner's main thread, the host and the
+  // client takes a core from the decode's threads, and they wait for each other at every step of the graph.
+  // Measured on 2 cores, 20 interleaved generations of 128 tokens (llama-server = 1): a message per token
+  // 0.956x, one per 20 ms 1.021x. A person reading the stream cannot tell 20 ms bursts from single tokens.
   const firstSendAtOnce = loaded?.info.build === "local";
   let pieces: GeneratedPiece[] = [];
   let sent = false;
