@@ -1,15 +1,9 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import { bundledThread } from "../bundled-thread";
 import { InternalError } from "../errors";
+import { BATCH_BYTES, BATCHES, batchBytes, batchMemory } from "./batch-memory";
 import type { HashResponse, HashThreadData, WriteRequest, WriteResponse, WriteThreadData } from "./blob-threads-protocol";
 
-/** Bytes written and hashed at once: few messages and system calls, each worth its copy. */
-const BATCH_BYTES = 4 * 1024 * 1024;
-/**
- * Batches in flight, allocated as they are first needed (a license file takes one): the network is paused
- * while the disk or the hash has this much to catch up on.
- */
-const BATCHES = 6;
 /** A batch that stops growing this long goes to disk as it is: a stalled download keeps what came for a resume. */
 const STALL_MS = 200;
 
@@ -22,30 +16,36 @@ const STALL_MS = 200;
 export class BlobWriter {
   readonly #writeThread: Worker;
   readonly #hashThread: Worker;
-  readonly #free: ArrayBuffer[] = [];
-  #allocated = 0;
+  readonly #memory: SharedArrayBuffer;
+  /** Batches to fill, the one freed last on top: a small blob touches the same memory again. */
+  readonly #free = Array.from({ length: BATCHES }, (_, index) => BATCHES - 1 - index);
   readonly #failure: Promise<never>;
   readonly #stall = setTimeout(() => this.#dispatch(), STALL_MS).unref();
   #bufferReturned: (() => void) | undefined;
   /** The rest of a chunk that waits for a free batch. */
   #pending: Promise<void> | undefined;
-  #batch: Uint8Array | undefined;
+  #batch: { index: number; bytes: Uint8Array } | undefined;
   #length = 0;
+  /** Where in the file the batch being filled starts. */
+  #position: number;
   #closed: Promise<string | undefined> | undefined;
 
   private constructor(
+    memory: SharedArrayBuffer,
     writeThread: Worker,
     hashThread: Worker,
     failure: Promise<never>,
     /** Bytes an earlier, interrupted download left in the file; the new ones follow them. */
     readonly resumedBytes: number,
   ) {
+    this.#memory = memory;
+    this.#position = resumedBytes;
     this.#writeThread = writeThread;
     this.#hashThread = hashThread;
     this.#failure = failure;
     hashThread.on("message", (message: HashResponse) => {
       if (message.type !== "free") return;
-      this.#free.push(message.buffer);
+      this.#free.push(message.index);
       this.#bufferReturned?.();
     });
   }
@@ -62,13 +62,16 @@ export class BlobWriter {
     };
     // Both threads start at once (about 30 ms each); the write thread gets no batch before the hash thread
     // has read what an earlier download left, since batches come only once this resolves.
+    const memory = batchMemory();
     const { port1: hashPort, port2 } = new MessageChannel();
-    const hashThread = watch(new Worker(HASH_THREAD, { workerData: { resumeFrom: path } satisfies HashThreadData }));
-    const writeThread = watch(new Worker(WRITE_THREAD, { workerData: { path, hashPort } satisfies WriteThreadData, transferList: [hashPort] }));
+    const hashThread = watch(new Worker(HASH_THREAD, { workerData: { resumeFrom: path, memory } satisfies HashThreadData }));
+    const writeThread = watch(
+      new Worker(WRITE_THREAD, { workerData: { path, memory, hashPort } satisfies WriteThreadData, transferList: [hashPort] }),
+    );
     hashThread.postMessage(port2, [port2]);
     try {
       const resumedBytes = await Promise.race([nextMessage(hashThread, "ready").then((ready) => ready.size), failure]);
-      return new BlobWriter(writeThread, hashThread, failure, resumedBytes);
+      return new BlobWriter(memory, writeThread, hashThread, failure, resumedBytes);
     } catch (error) {
       void hashThread.terminate();
       void writeThread.terminate();
@@ -84,8 +87,8 @@ export class BlobWriter {
     if (this.#pending) throw new InternalError("a blob write came before the previous one was taken");
     for (let offset = 0; offset < chunk.byteLength; ) {
       if (this.#batch === undefined) {
-        const buffer = this.#free.pop() ?? (this.#allocated < BATCHES ? (this.#allocated++, new ArrayBuffer(BATCH_BYTES)) : undefined);
-        if (buffer === undefined) {
+        const index = this.#free.pop();
+        if (index === undefined) {
           const pending = this.#nextFreeBuffer().then(() => {
             this.#pending = undefined;
             return this.write(chunk.subarray(offset));
@@ -93,13 +96,16 @@ export class BlobWriter {
           this.#pending = pending;
           return pending;
         }
-        this.#batch = new Uint8Array(buffer);
+        // Each batch ends on a multiple of its size in the file, so the write thread can write the next ones
+        // around the page cache even after a resume or a stall left the file at an odd length.
+        this.#batch = { index, bytes: batchBytes(this.#memory, index, BATCH_BYTES - (this.#position % BATCH_BYTES)) };
       }
-      const count = Math.min(chunk.byteLength - offset, this.#batch.byteLength - this.#length);
-      this.#batch.set(offset === 0 && count === chunk.byteLength ? chunk : chunk.subarray(offset, offset + count), this.#length);
+      const { bytes } = this.#batch;
+      const count = Math.min(chunk.byteLength - offset, bytes.byteLength - this.#length);
+      bytes.set(offset === 0 && count === chunk.byteLength ? chunk : chunk.subarray(offset, offset + count), this.#length);
       this.#length += count;
       offset += count;
-      if (this.#length === this.#batch.byteLength) this.#dispatch();
+      if (this.#length === bytes.byteLength) this.#dispatch();
     }
     if (this.#length > 0) this.#stall.refresh();
     return undefined;
@@ -139,14 +145,14 @@ export class BlobWriter {
 
   #dispatch(): void {
     if (this.#batch === undefined || this.#length === 0) return;
-    const buffer = this.#batch.buffer as ArrayBuffer;
-    this.#post({ type: "batch", buffer, length: this.#length }, [buffer]);
+    this.#post({ type: "batch", index: this.#batch.index, length: this.#length });
+    this.#position += this.#length;
     this.#batch = undefined;
     this.#length = 0;
   }
 
-  #post(request: WriteRequest, transfer: ArrayBuffer[] = []): void {
-    this.#writeThread.postMessage(request, transfer);
+  #post(request: WriteRequest): void {
+    this.#writeThread.postMessage(request);
   }
 
   #nextFreeBuffer(): Promise<void> {

@@ -5,10 +5,11 @@
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { batchBytes } from "./batch-memory";
 import type { HashRequest, HashResponse, HashThreadData } from "./blob-threads-protocol";
 import { errorCode } from "./fs-error";
 
-const { resumeFrom } = workerData as HashThreadData;
+const { resumeFrom, memory } = workerData as HashThreadData;
 const download = parentPort!;
 const hash = createHash("sha256");
 
@@ -18,16 +19,16 @@ try {
   download.once("message", (port: MessagePort) =>
     port.on("message", (request: HashRequest) => {
       if (request.type === "digest") return reply({ type: "digest", hex: hash.digest("hex") });
-      hash.update(new Uint8Array(request.buffer, 0, request.length));
-      reply({ type: "free", buffer: request.buffer }, [request.buffer]);
+      hash.update(batchBytes(memory, request.index, request.length));
+      reply({ type: "free", index: request.index });
     }),
   );
 } catch (error) {
   reply({ type: "failed", message: (error as Error).message });
 }
 
-function reply(message: HashResponse, transfer: ArrayBuffer[] = []): void {
-  download.postMessage(message, transfer);
+function reply(message: HashResponse): void {
+  download.postMessage(message);
 }
 
 /** Hashes the bytes already in `file` (none when it does not exist) and says how many there were. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { stat } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { BlobWriter } from "../../host/store/blob-writer";
@@ -21,5 +22,24 @@ describe("BlobWriter", () => {
     for (let i = 0; i < chunks; i++) expected.update(chunk);
     assert.equal(hex, expected.digest("hex"));
     assert.equal((await stat(file)).size, chunks * chunk.length);
+  });
+
+  it("puts a resumed download's bytes after the old ones, byte for byte, across a stall and at odd offsets", async () => {
+    const file = path.join(await temporaryDir("blob-writer"), "blob.incomplete");
+    // Odd lengths everywhere: the file's and each part's. Some of it is written around the page cache (aligned
+    // whole batches), some through it (the rest), and the two must meet exactly.
+    const parts = [randomBytes(1000), randomBytes(5 * 1024 * 1024 + 123), randomBytes(9 * 1024 * 1024 + 7)];
+    await writeFile(file, parts[0]!);
+    const writer = await BlobWriter.open(file);
+    assert.equal(writer.resumedBytes, parts[0]!.length);
+    await writer.write(parts[1]!);
+    // A stalled download's batch goes to disk as it is, ending at an odd offset.
+    await sleep(400);
+    await writer.write(parts[2]!);
+    const hex = await writer.finish();
+
+    const whole = Buffer.concat(parts);
+    assert.deepEqual(await readFile(file), whole);
+    assert.equal(hex, createHash("sha256").update(whole).digest("hex"));
   });
 });
