@@ -89,7 +89,7 @@ async function stream(writer: BlobWriter, response: StreamedResponse, skip: numb
       if (skip >= chunk.byteLength) return void (skip -= chunk.byteLength);
       const bytesIn = skip > 0 ? chunk.subarray(skip) : chunk;
       skip = 0;
-      // The writer copies what it can at once; the rest it holds while the socket waits for the promise.
+      // The writer takes what it can at once; the rest it holds while the socket waits for the promise.
       const full = writer.write(bytesIn);
       bytes += bytesIn.byteLength;
       const since = performance.now() - told;
@@ -99,7 +99,8 @@ async function stream(writer: BlobWriter, response: StreamedResponse, skip: numb
         storeFailure = error;
         throw error;
       });
-    });
+      // Bytes to drop are read anywhere; the rest straight into the writer's batches.
+    }, () => (skip === 0 ? writer.space() : undefined));
     return { type: "ended", bytes };
   } catch (error) {
     if (signal.aborted) return { type: "interrupted", bytes, message: "the download was stopped" };

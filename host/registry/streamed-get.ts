@@ -14,10 +14,12 @@ export interface StreamedResponse {
   headers: Headers;
   /**
    * Hands the body to `onData` as it arrives. The bytes live in the reused read buffer: they are valid until
-   * `onData` returns, or until the promise it returns settles, while the socket waits. Resolves at the body's
-   * end; rejects with the network's error, or a `TruncatedBodyError` when the connection closed first.
+   * `onData` returns, or until the promise it returns settles, while the socket waits. Where `space` offers
+   * memory, the next read goes there instead, and `onData` gets a view of it: the bytes are read in place,
+   * not copied (save the body's first, which come with the head, and a chunked body's). Resolves at the
+   * body's end; rejects with the network's error, or a `TruncatedBodyError` when the connection closed first.
    */
-  read(onData: (bytes: Uint8Array) => Promise<void> | undefined): Promise<void>;
+  read(onData: (bytes: Uint8Array) => Promise<void> | undefined, space?: () => Uint8Array | undefined): Promise<void>;
   /** The body as text, for an answer that explains an error (its first 64 KiB). */
   text(): Promise<string>;
   close(): void;
@@ -71,7 +73,14 @@ function get(server: string, url: URL, headers: Record<string, string>, signal: 
     let framing: Framing | undefined;
     /** Body bytes of the last read not yet handed on; the socket is paused while there are any. */
     let unread: Uint8Array | undefined;
-    let reader: { onData: (bytes: Uint8Array) => Promise<void> | undefined; resolve: () => void; reject: (error: Error) => void } | undefined;
+    let reader:
+      | {
+          onData: (bytes: Uint8Array) => Promise<void> | undefined;
+          space: (() => Uint8Array | undefined) | undefined;
+          resolve: () => void;
+          reject: (error: Error) => void;
+        }
+      | undefined;
     let waiting = false;
     let ended = false;
     let failure: Error | undefined;
@@ -137,10 +146,10 @@ function get(server: string, url: URL, headers: Record<string, string>, signal: 
         response = {
           status: parsed.status,
           headers: parsed.headers,
-          read: (onData) =>
+          read: (onData, space) =>
             new Promise<void>((resolveRead, rejectRead) => {
               if (failure) return rejectRead(failure);
-              reader = { onData, resolve: resolveRead, reject: rejectRead };
+              reader = { onData, space, resolve: resolveRead, reject: rejectRead };
               if (framing!.type === "length" && framing!.left === 0) return end();
               if (guarded(pump) && !ended) socket.resume();
             }),
@@ -166,8 +175,17 @@ function get(server: string, url: URL, headers: Record<string, string>, signal: 
       return pump();
     };
 
+    const readBuffer = new Uint8Array(READ_BUFFER_BYTES);
+    /** Where the next read lands; Node asks after every read. A read never goes past a known body's end. */
+    const nextBuffer = (): Uint8Array => {
+      if (framing === undefined || framing.type === "chunked" || (framing.type === "length" && framing.left === 0)) return readBuffer;
+      const space = reader?.space?.();
+      if (space === undefined || space.byteLength === 0) return readBuffer;
+      return framing.type === "length" && space.byteLength > framing.left ? space.subarray(0, framing.left) : space;
+    };
+
     const host = url.hostname.replace(/^\[|\]$/g, "");
-    const onread = { buffer: new Uint8Array(READ_BUFFER_BYTES), callback: (length: number, buffer: Uint8Array) => guarded(() => onRead(length, buffer)) };
+    const onread = { buffer: nextBuffer, callback: (length: number, buffer: Uint8Array) => guarded(() => onRead(length, buffer)) };
     // TLS sockets take `onread` too (Node 15.1+), though @types/node's ConnectionOptions does not list it.
     const tlsOptions: ConnectionOptions & { onread: typeof onread } = { host, port: Number(url.port || 443), servername: isIP(host) ? undefined : host, ALPNProtocols: ["http/1.1"], onread };
     const socket: Socket = url.protocol === "https:" ? connectTls(tlsOptions) : connectTcp({ host, port: Number(url.port || 80), onread });

@@ -24,7 +24,7 @@ export class BlobWriter {
   #bufferReturned: (() => void) | undefined;
   /** The rest of a chunk that waits for a free batch. */
   #pending: Promise<void> | undefined;
-  #batch: { index: number; bytes: Uint8Array } | undefined;
+  #batch: Batch | undefined;
   #length = 0;
   /** Where in the file the batch being filled starts. */
   #position: number;
@@ -80,34 +80,43 @@ export class BlobWriter {
   }
 
   /**
-   * Takes a copy of `chunk`. Returns a promise only when every batch is still being written or hashed:
-   * the caller then waits before the next chunk (most chunks cost no promise at all), and closing waits too.
+   * Where the next bytes can be read to, so that `write` need not copy them: the free end of the batch being
+   * filled. Undefined while every batch is being written or hashed.
+   */
+  space(): Uint8Array | undefined {
+    if (this.#pending) return undefined;
+    const batch = this.#batch ?? this.#take();
+    return batch?.bytes.subarray(this.#length);
+  }
+
+  /**
+   * Takes `chunk`: read into `space()`, it is in place already; from anywhere else, it is copied. Returns a
+   * promise only when every batch is still being written or hashed: the caller then waits before the next
+   * chunk (most chunks cost no promise at all), and closing waits too.
    */
   write(chunk: Uint8Array): Promise<void> | undefined {
     if (this.#pending) throw new InternalError("a blob write came before the previous one was taken");
-    for (let offset = 0; offset < chunk.byteLength; ) {
-      if (this.#batch === undefined) {
-        const index = this.#free.pop();
-        if (index === undefined) {
-          const pending = this.#nextFreeBuffer().then(() => {
-            this.#pending = undefined;
-            return this.write(chunk.subarray(offset));
-          });
-          this.#pending = pending;
-          return pending;
-        }
-        // Each batch ends on a multiple of its size in the file, so the write thread can write the next ones
-        // around the page cache even after a resume or a stall left the file at an odd length.
-        this.#batch = { index, bytes: batchBytes(this.#memory, index, BATCH_BYTES - (this.#position % BATCH_BYTES)) };
-      }
-      const { bytes } = this.#batch;
-      const count = Math.min(chunk.byteLength - offset, bytes.byteLength - this.#length);
-      bytes.set(offset === 0 && count === chunk.byteLength ? chunk : chunk.subarray(offset, offset + count), this.#length);
-      this.#length += count;
-      offset += count;
-      if (this.#length === bytes.byteLength) this.#dispatch();
+    const batch = this.#batch;
+    // A batch sent on by the stall timer after `space()` handed out its end no longer takes bytes in place.
+    if (batch && chunk.buffer === this.#memory && chunk.byteOffset === batch.bytes.byteOffset + this.#length) {
+      this.#took(chunk.byteLength);
+      return undefined;
     }
-    if (this.#length > 0) this.#stall.refresh();
+    for (let offset = 0; offset < chunk.byteLength; ) {
+      const batch = this.#batch ?? this.#take();
+      if (batch === undefined) {
+        const pending = this.#nextFreeBuffer().then(() => {
+          this.#pending = undefined;
+          return this.write(chunk.subarray(offset));
+        });
+        this.#pending = pending;
+        return pending;
+      }
+      const count = Math.min(chunk.byteLength - offset, batch.bytes.byteLength - this.#length);
+      batch.bytes.set(offset === 0 && count === chunk.byteLength ? chunk : chunk.subarray(offset, offset + count), this.#length);
+      offset += count;
+      this.#took(count);
+    }
     return undefined;
   }
 
@@ -143,6 +152,21 @@ export class BlobWriter {
     return this.#closed;
   }
 
+  #take(): Batch | undefined {
+    const index = this.#free.pop();
+    if (index === undefined) return undefined;
+    // Each batch ends on a multiple of its size in the file, so the write thread can write the next ones
+    // around the page cache even after a resume or a stall left the file at an odd length.
+    return (this.#batch = { index, bytes: batchBytes(this.#memory, index, BATCH_BYTES - (this.#position % BATCH_BYTES)) });
+  }
+
+  /** `count` more bytes are in the batch being filled. */
+  #took(count: number): void {
+    this.#length += count;
+    if (this.#length === this.#batch!.bytes.byteLength) this.#dispatch();
+    else this.#stall.refresh();
+  }
+
   #dispatch(): void {
     if (this.#batch === undefined || this.#length === 0) return;
     this.#post({ type: "batch", index: this.#batch.index, length: this.#length });
@@ -158,6 +182,12 @@ export class BlobWriter {
   #nextFreeBuffer(): Promise<void> {
     return Promise.race([new Promise<void>((resolve) => (this.#bufferReturned = resolve)), this.#failure]);
   }
+}
+
+/** A batch being filled: its index in the shared memory, and the bytes it may take. */
+interface Batch {
+  index: number;
+  bytes: Uint8Array;
 }
 
 type Message = HashResponse | WriteResponse;

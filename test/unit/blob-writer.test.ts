@@ -42,4 +42,26 @@ describe("BlobWriter", () => {
     assert.deepEqual(await readFile(file), whole);
     assert.equal(hex, createHash("sha256").update(whole).digest("hex"));
   });
+
+  it("takes bytes read into its space in place, and copies them when a stall sent that batch on meanwhile", async () => {
+    const file = path.join(await temporaryDir("blob-writer"), "blob.incomplete");
+    const writer = await BlobWriter.open(file);
+    const readInto = (bytes: Buffer) => {
+      const space = writer.space()!;
+      space.set(bytes);
+      return space.subarray(0, bytes.length);
+    };
+    const parts = [randomBytes(3 * 1024 * 1024), randomBytes(1024 * 1024 - 1000), randomBytes(777)];
+    await writer.write(readInto(parts[0]!));
+    // Read into the space, then held past the stall timeout: the batch went to disk without these bytes.
+    const late = readInto(parts[1]!);
+    await sleep(400);
+    await writer.write(late);
+    await writer.write(readInto(parts[2]!));
+    const hex = await writer.finish();
+
+    const whole = Buffer.concat(parts);
+    assert.deepEqual(await readFile(file), whole);
+    assert.equal(hex, createHash("sha256").update(whole).digest("hex"));
+  });
 });
