@@ -14,7 +14,7 @@ import { summarize, type Figures, type Sample } from "./measure";
 import { benchModelPath } from "./model";
 import { BENCH_HELP, parseBenchOptions, type BenchOptions } from "./options";
 import { buildPrompts } from "./prompts";
-import { figureRows, formatComparison, type ComparisonRow, type Workload } from "./table";
+import { figureRows, formatComparison, formatPaired, type ComparisonRow, type Workload } from "./table";
 import { CONCURRENCY_LEVELS, CONCURRENCY_PROMPTS, measureConcurrency } from "./concurrency";
 import { CHAT_HISTORIES, tenthTurnTtfts, TURNS } from "./chat-turns";
 import { measurePullThroughput, type PullThroughput } from "./pull-throughput";
@@ -138,6 +138,13 @@ function report(
   console.log(formatComparison(names, figureRows(names.map((name) => ({ name, figures: figures.get(name) })), WORKLOAD), servers.length));
   console.log(`\nbest of ${options.repetitions} repetitions (the code's speed, untouched by bursts of other load):`);
   console.log(formatComparison(names, figureRows(names.map((name) => ({ name, figures: best.get(name) })), WORKLOAD), servers.length));
+  if (servers.length > 0) {
+    const rounds = Array.from({ length: options.repetitions }, (_, round) =>
+      figureRows(names.map((name) => ({ name, figures: summarize(sampleOf(measured.get(name)!, round)) })), WORKLOAD),
+    );
+    console.log(`\npaired: each round against the faster llama-server of the same round, median of ${options.repetitions} rounds (load that changes between rounds drops out):`);
+    console.log(formatPaired(names, rounds, servers.length));
+  }
 
   const served = [...servers, OUR_API];
   const scalingRows: ComparisonRow[] = [
@@ -157,6 +164,11 @@ function report(
     console.log(`\npull of a ${(pull.bytes / 2 ** 30).toFixed(2)} GiB model from a loopback registry: curl ${mb(pull.curl)}, lmr ${mb(pull.ours)} (verified and stored): ${pull.ratio.toFixed(3)}×`);
   }
   for (const line of llamaServerUnavailable) console.log(`\n${line}`);
+}
+
+/** One round's samples of a contender. */
+function sampleOf({ short, long }: Measured, round: number): Measured {
+  return { short: [short[round]!], long: [long[round]!] };
 }
 
 function progress(message: string): void {

@@ -1,4 +1,4 @@
-import type { Figures } from "./measure";
+import { median, type Figures } from "./measure";
 
 export interface Column {
   name: string;
@@ -57,8 +57,37 @@ export function formatComparison(names: readonly string[], body: readonly Compar
       ...row.values.slice(bars).map((value) => compare(value, bar, row.kind)),
     ];
   });
-  const table = [header, ...lines];
-  const widths = header.map((_, i) => Math.max(...table.map((line) => line[i]!.length)));
+  return layout([header, ...lines]);
+}
+
+/**
+ * Each round's figures against the best bar of that same round, the median over the rounds. A round measures
+ * every contender within seconds, so load that comes and goes between rounds touches a round's figures alike
+ * and drops out of their ratio; it does not drop out of medians taken of each column apart, seen here as ±5-10 %
+ * on prompt speed from one run to the next. `rounds` holds each round's rows, as `figureRows` gives them.
+ */
+export function formatPaired(names: readonly string[], rounds: readonly (readonly ComparisonRow[])[], bars: number): string {
+  const others = names.slice(bars);
+  const header = ["", ...others.map((name) => `${name} / best bar of its round`)];
+  const lines = rounds[0]!.map((row, index) => {
+    const cells = others.map((_, column) => {
+      const compared = rounds.map((round) => {
+        const { values, kind } = round[index]!;
+        const value = values[bars + column];
+        const bar = best(values.slice(0, bars), kind);
+        if (value === undefined || bar === undefined) return undefined;
+        return kind === "speed" ? value / bar : value - bar;
+      });
+      if (compared.some((value) => value === undefined)) return "n/a";
+      return formatCompared(median(compared as number[]), row.kind);
+    });
+    return [row.label, ...cells];
+  });
+  return layout([header, ...lines]);
+}
+
+function layout(table: readonly string[][]): string {
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => line[i]!.length)));
   return table.map((line) => line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")).join("\n");
 }
 
@@ -70,9 +99,12 @@ function best(values: readonly (number | undefined)[], kind: Row["kind"]): numbe
 
 function compare(value: number | undefined, bar: number | undefined, kind: Row["kind"]): string {
   if (value === undefined || bar === undefined) return "n/a";
-  if (kind === "speed") return `${(value / bar).toFixed(3)}×`;
-  const difference = value - bar;
-  return `${difference >= 0 ? "+" : ""}${difference.toFixed(2)} ms`;
+  return formatCompared(kind === "speed" ? value / bar : value - bar, kind);
+}
+
+/** A ratio for speeds, a difference in milliseconds for latencies. */
+function formatCompared(compared: number, kind: Row["kind"]): string {
+  return kind === "speed" ? `${compared.toFixed(3)}×` : `${compared >= 0 ? "+" : ""}${compared.toFixed(2)} ms`;
 }
 
 function format(value: number | undefined, digits: number): string {
