@@ -142,7 +142,7 @@ function report(
     const rounds = Array.from({ length: options.repetitions }, (_, round) =>
       figureRows(names.map((name) => ({ name, figures: summarize(sampleOf(measured.get(name)!, round)) })), WORKLOAD),
     );
-    console.log(`\npaired: each round against the faster llama-server of the same round, median of ${options.repetitions} rounds (load that changes between rounds drops out):`);
+    console.log(`\npaired: each round against each llama-server in the same round, median of ${options.repetitions} rounds (load that changes between rounds drops out):`);
     console.log(formatPaired(names, rounds, servers.length));
   }
 

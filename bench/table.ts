@@ -61,22 +61,23 @@ export function formatComparison(names: readonly string[], body: readonly Compar
 }
 
 /**
- * Each round's figures against the best bar of that same round, the median over the rounds. A round measures
- * every contender within seconds, so load that comes and goes between rounds touches a round's figures alike
- * and drops out of their ratio; it does not drop out of medians taken of each column apart, seen here as ±5-10 %
- * on prompt speed from one run to the next. `rounds` holds each round's rows, as `figureRows` gives them.
+ * Each round's figures against each bar of that same round, the median over the rounds. A round measures every
+ * contender within seconds, so load that comes and goes between rounds touches a round's figures alike and drops
+ * out of their ratio; it does not drop out of medians taken of each column apart, seen here as ±5-10 % on prompt
+ * speed from one run to the next. Each bar gets its own column: holding a round to the faster of two noisy bars
+ * would count their noise against the others. `rounds` holds each round's rows, as `figureRows` gives them.
  */
 export function formatPaired(names: readonly string[], rounds: readonly (readonly ComparisonRow[])[], bars: number): string {
-  const others = names.slice(bars);
-  const header = ["", ...others.map((name) => `${name} / best bar of its round`)];
+  const pairs = names.slice(bars).flatMap((other, column) => names.slice(0, bars).map((bar, barColumn) => ({ other, column: bars + column, bar, barColumn })));
+  const header = ["", ...pairs.map(({ other, bar }) => `${other} / ${bar}`)];
   const lines = rounds[0]!.map((row, index) => {
-    const cells = others.map((_, column) => {
+    const cells = pairs.map(({ column, barColumn }) => {
       const compared = rounds.map((round) => {
-        const { values, kind } = round[index]!;
-        const value = values[bars + column];
-        const bar = best(values.slice(0, bars), kind);
+        const { values } = round[index]!;
+        const value = values[column];
+        const bar = values[barColumn];
         if (value === undefined || bar === undefined) return undefined;
-        return kind === "speed" ? value / bar : value - bar;
+        return row.kind === "speed" ? value / bar : value - bar;
       });
       if (compared.some((value) => value === undefined)) return "n/a";
       return formatCompared(median(compared as number[]), row.kind);
