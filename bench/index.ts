@@ -161,7 +161,7 @@ function report(
   if (pull instanceof Error) console.log(`\npull throughput: not measured: ${pull.message}`);
   else {
     const mb = (bytesPerSecond: number) => `${(bytesPerSecond / 2 ** 20).toFixed(0)} MiB/s`;
-    console.log(`\npull of a ${(pull.bytes / 2 ** 30).toFixed(2)} GiB model from a loopback registry: curl ${mb(pull.curl)}, lmr ${mb(pull.ours)} (verified and stored): ${pull.ratio.toFixed(3)}×`);
+    console.log(`\npull of a ${(pull.bytes / 2 ** 30).toFixed(2)} GiB model from a loopback registry: curl ${mb(pull.curl)}, lmr ${mb(pull.ours)} (verified and stored); paired with curl's turn of the same round: ${pull.ratio.toFixed(3)}×`);
   }
   for (const line of llamaServerUnavailable) console.log(`\n${line}`);
 }

@@ -23,10 +23,11 @@ export interface PullThroughput {
   /** Median bytes per second over the repetitions. */
   curl: number;
   ours: number;
+  /** Ours against curl in the same round, the median over the rounds: load that changes between rounds drops out. */
   ratio: number;
 }
 
-export async function measurePullThroughput({ bytes = 2 ** 30, repetitions = 3 } = {}): Promise<PullThroughput> {
+export async function measurePullThroughput({ bytes = 2 ** 30, repetitions = 5 } = {}): Promise<PullThroughput> {
   const dir = await mkdtemp(path.join(tmpdir(), "lmr-bench-pull-"));
   const registry = await startRegistry();
   try {
@@ -62,9 +63,7 @@ export async function measurePullThroughput({ bytes = 2 ** 30, repetitions = 3 }
         await exec("sync");
       }
     }
-    const result = { bytes: packaged.size, curl: median(curl), ours: median(ours), ratio: 0 };
-    result.ratio = result.ours / result.curl;
-    return result;
+    return { bytes: packaged.size, curl: median(curl), ours: median(ours), ratio: median(ours.map((speed, round) => speed / curl[round]!)) };
   } finally {
     await registry.stop();
     await rm(dir, { recursive: true, force: true });
