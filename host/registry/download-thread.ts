@@ -1,8 +1,8 @@
 /**
  * Downloads one blob on a thread of its own (see fetchBlob, blob-fetch.ts): it makes the GETs it is sent and
  * streams their bodies into the store's BlobWriter, whose threads write and hash them. On a thread of its own,
- * the host's main thread stays free for requests however fast the bytes come (streamed-get.ts reads them into
- * one reused buffer). Bundled as dist/download-thread.mjs.
+ * the host's main thread stays free for requests however fast the bytes come (streamed-get.ts reads them
+ * straight into the writer's batches). Bundled as dist/download-thread.mjs.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { UpstreamError } from "../errors";

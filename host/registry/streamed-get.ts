@@ -4,10 +4,10 @@ import { UpstreamError } from "../errors";
 import { unreachableError } from "./unreachable-error";
 
 /**
- * A blob download's GET, spoken as HTTP/1.1 on a socket that reads into one reused buffer (Node's `onread`).
- * Node's HTTP clients take a new buffer for every read of the socket: on a loopback pull that garbage and the
- * fresh memory behind it cost 2 s of CPU per GiB (600-800 MiB/s, measured), where reading into one buffer costs
- * what curl does (0.2 s per GiB, 2 GiB/s).
+ * A blob download's GET, spoken as HTTP/1.1 on a socket that reads into memory it is given (Node's `onread`):
+ * one reused buffer, or the reader's own. Node's HTTP clients take a new buffer for every read of the socket:
+ * on a loopback pull that garbage and the fresh memory behind it cost 2 s of CPU per GiB (600-800 MiB/s,
+ * measured), where reading into one buffer costs what curl does (0.2 s per GiB, 2 GiB/s).
  */
 export interface StreamedResponse {
   status: number;

@@ -8,9 +8,9 @@ import type { HashResponse, HashThreadData, WriteRequest, WriteResponse, WriteTh
 const STALL_MS = 200;
 
 /**
- * A blob's bytes on their way to disk, in a pipeline of three threads: the download's only copies each
- * chunk into a batch; a write thread writes full batches to the file and hands them to a hash thread,
- * which hashes them and hands them back to be filled again. Reading, writing and hashing one after the
+ * A blob's bytes on their way to disk, in a pipeline of three threads: the download's only fills batches
+ * (the socket reads into them, see `space`); a write thread writes full batches to the file and hands them
+ * to a hash thread, which hashes them and hands them back to be filled again. Reading, writing and hashing one after the
  * other on one thread made a pull a third of curl's speed; in a pipeline the slowest stage sets the pace.
  */
 export class BlobWriter {
