@@ -6,6 +6,7 @@
 import os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isLmrError } from "../host/errors";
+import { networkReason } from "../host/registry/unreachable-error";
 import { OUR_API, startOurApi } from "./api";
 import type { Contender } from "./contender";
 import { DIRECT, startDirect } from "./direct";
@@ -88,8 +89,7 @@ async function main(): Promise<void> {
         });
       } catch (error) {
         // Seen once: llama-server left one of 8 concurrent requests unanswered until fetch gave up.
-        const reason = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error);
-        const line = `${contender.name}: concurrency and chat turns not measured: ${reason}`;
+        const line = `${contender.name}: concurrency and chat turns not measured: ${networkReason(error)}`;
         progress(line);
         notMeasured.push(line);
       }

@@ -85,6 +85,8 @@ async function stream(writer: BlobWriter, response: StreamedResponse, skip: numb
   };
   let storeFailure: unknown;
   try {
+    // Bytes to drop are read anywhere; the rest straight into the writer's batches.
+    const space = () => (skip === 0 ? writer.space() : undefined);
     await response.read((chunk) => {
       if (skip >= chunk.byteLength) return void (skip -= chunk.byteLength);
       const bytesIn = skip > 0 ? chunk.subarray(skip) : chunk;
@@ -99,8 +101,7 @@ async function stream(writer: BlobWriter, response: StreamedResponse, skip: numb
         storeFailure = error;
         throw error;
       });
-      // Bytes to drop are read anywhere; the rest straight into the writer's batches.
-    }, () => (skip === 0 ? writer.space() : undefined));
+    }, space);
     return { type: "ended", bytes };
   } catch (error) {
     if (signal.aborted) return { type: "interrupted", bytes, message: "the download was stopped" };

@@ -19,11 +19,16 @@ export interface StreamedResponse {
    * not copied (save the body's first, which come with the head, and a chunked body's). Resolves at the
    * body's end; rejects with the network's error, or a `TruncatedBodyError` when the connection closed first.
    */
-  read(onData: (bytes: Uint8Array) => Promise<void> | undefined, space?: () => Uint8Array | undefined): Promise<void>;
+  read(onData: OnData, space?: Space): Promise<void>;
   /** The body as text, for an answer that explains an error (its first 64 KiB). */
   text(): Promise<string>;
   close(): void;
 }
+
+/** Takes the body's next bytes; a promise makes the socket wait until it settles. */
+type OnData = (bytes: Uint8Array) => Promise<void> | undefined;
+/** Memory for the body's next read, or undefined for the reused read buffer. */
+type Space = () => Uint8Array | undefined;
 
 /** The connection closed before the body's end: a resumable interruption. */
 export class TruncatedBodyError extends Error {}
@@ -73,14 +78,7 @@ function get(server: string, url: URL, headers: Record<string, string>, signal: 
     let framing: Framing | undefined;
     /** Body bytes of the last read not yet handed on; the socket is paused while there are any. */
     let unread: Uint8Array | undefined;
-    let reader:
-      | {
-          onData: (bytes: Uint8Array) => Promise<void> | undefined;
-          space: (() => Uint8Array | undefined) | undefined;
-          resolve: () => void;
-          reject: (error: Error) => void;
-        }
-      | undefined;
+    let reader: { onData: OnData; space: Space | undefined; resolve: () => void; reject: (error: Error) => void } | undefined;
     let waiting = false;
     let ended = false;
     let failure: Error | undefined;

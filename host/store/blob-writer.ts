@@ -96,9 +96,8 @@ export class BlobWriter {
    */
   write(chunk: Uint8Array): Promise<void> | undefined {
     if (this.#pending) throw new InternalError("a blob write came before the previous one was taken");
-    const batch = this.#batch;
     // A batch sent on by the stall timer after `space()` handed out its end no longer takes bytes in place.
-    if (batch && chunk.buffer === this.#memory && chunk.byteOffset === batch.bytes.byteOffset + this.#length) {
+    if (this.#batch && chunk.buffer === this.#memory && chunk.byteOffset === this.#batch.bytes.byteOffset + this.#length) {
       this.#took(chunk.byteLength);
       return undefined;
     }
