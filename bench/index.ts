@@ -15,7 +15,8 @@ import { summarize, type Figures, type Sample } from "./measure";
 import { benchModelPath } from "./model";
 import { BENCH_HELP, parseBenchOptions, type BenchOptions } from "./options";
 import { buildPrompts } from "./prompts";
-import { figureRows, formatComparison, formatPaired, type ComparisonRow, type Workload } from "./table";
+import { figureRows, formatComparison, formatPaired, formatTargets, type ComparisonRow, type Workload } from "./table";
+import { judgeTargets, TARGETS } from "./targets";
 import { CONCURRENCY_LEVELS, CONCURRENCY_PROMPTS, measureConcurrency } from "./concurrency";
 import { CHAT_HISTORIES, tenthTurnTtfts, TURNS } from "./chat-turns";
 import { measurePullThroughput, type PullThroughput } from "./pull-throughput";
@@ -69,14 +70,14 @@ async function main(): Promise<void> {
     const measured = new Map<string, Measured>(contenders.map((c) => [c.name, { short: [], long: [] }]));
     for (let round = 0; round <= options.repetitions; round++) {
       progress(round === 0 ? "warming up" : `round ${round} of ${options.repetitions}`);
-      // Each round starts with the next contender: none always runs first, or always right after the same one.
-      for (const [index] of contenders.entries()) {
-        const contender = contenders[(index + round) % contenders.length]!;
-        const short = await measure(contender, prompts.short[round]!, WORKLOAD.shortTokens, prompts.textlessTokens);
-        const long = await measure(contender, prompts.long[round]!, WORKLOAD.longTokens, prompts.textlessTokens);
-        if (round === 0) continue;
-        measured.get(contender.name)!.short.push(short);
-        measured.get(contender.name)!.long.push(long);
+      // Each round starts with the next contender: none always runs first, or always right after the same one. Each
+      // prompt goes through every contender back to back, so the requests the paired table compares are seconds apart.
+      const order = contenders.map((_, index) => contenders[(index + round) % contenders.length]!);
+      for (const length of ["short", "long"] as const) {
+        for (const contender of order) {
+          const sample = await measure(contender, prompts[length][round]!, length === "short" ? WORKLOAD.shortTokens : WORKLOAD.longTokens, prompts.textlessTokens);
+          if (round > 0) measured.get(contender.name)![length].push(sample);
+        }
       }
     }
     const scaling = new Map<string, Scaling>();
@@ -128,6 +129,11 @@ function report(
 ): void {
   const figures = new Map<string, Figures>([...measured].map(([name, samples]) => [name, summarize(samples)]));
   const best = new Map<string, Figures>([...measured].map(([name, samples]) => [name, summarize(samples, "best")]));
+  const names = [...servers, DIRECT, OUR_API];
+  const rounds = Array.from({ length: options.repetitions }, (_, round) =>
+    figureRows(names.map((name) => ({ name, figures: summarize(sampleOf(measured.get(name)!, round)) })), WORKLOAD),
+  );
+  const verdicts = servers.length > 0 ? judgeTargets(names, rounds, servers.length, OUR_API, TARGETS) : [];
   if (options.json) {
     const machine = { cpu: os.cpus()[0]?.model, logicalCores: os.availableParallelism(), platform: `${process.platform}-${process.arch}`, node: process.version };
     const contenders = Object.fromEntries(
@@ -137,10 +143,10 @@ function report(
       }),
     );
     const pullThroughput = pull instanceof Error ? { error: pull.message } : pull;
-    console.log(JSON.stringify({ machine, options, runnerBuild, workload: WORKLOAD, contenders, pullThroughput, ...(notMeasured.length > 0 ? { notMeasured } : {}) }, null, 2));
+    const targets = verdicts.map(({ label, target, bar, estimate, met }) => ({ figure: target.key, label, target, against: bar, ...estimate, met }));
+    console.log(JSON.stringify({ machine, options, runnerBuild, workload: WORKLOAD, contenders, targets, pullThroughput, ...(notMeasured.length > 0 ? { notMeasured } : {}) }, null, 2));
     return;
   }
-  const names = [...servers, DIRECT, OUR_API];
   console.log(`llama.cpp under node-llama-cpp and our API: ${runnerBuild}`);
   console.log(`ratios and differences are against the faster llama-server of each row\n`);
   console.log(`median of ${options.repetitions} repetitions:`);
@@ -148,11 +154,10 @@ function report(
   console.log(`\nbest of ${options.repetitions} repetitions (the code's speed, untouched by bursts of other load):`);
   console.log(formatComparison(names, figureRows(names.map((name) => ({ name, figures: best.get(name) })), WORKLOAD), servers.length));
   if (servers.length > 0) {
-    const rounds = Array.from({ length: options.repetitions }, (_, round) =>
-      figureRows(names.map((name) => ({ name, figures: summarize(sampleOf(measured.get(name)!, round)) })), WORKLOAD),
-    );
-    console.log(`\npaired: each round against each llama-server in the same round, median of ${options.repetitions} rounds (load that changes between rounds drops out):`);
+    console.log(`\npaired: each round against each llama-server in the same round, median of ${options.repetitions} rounds (load that changes between rounds drops out), and its 90% interval:`);
     console.log(formatPaired(names, rounds, servers.length));
+    console.log(`\ntargets:`);
+    console.log(formatTargets(OUR_API, verdicts));
   }
 
   const served = [...servers, OUR_API];

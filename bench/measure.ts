@@ -55,6 +55,29 @@ export function median(values: readonly number[]): number {
 }
 
 /**
+ * Where the median of what was measured could lie: the k-th smallest and k-th largest of the values, with the
+ * largest k for which the true median falls between them with at least `confidence` (from the binomial
+ * distribution, which needs no assumption about the noise's shape: on these machines it comes in one-sided
+ * bursts). With too few values for that confidence, the smallest and the largest.
+ */
+export function medianInterval(values: readonly number[], confidence = 0.9): { low: number; high: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  // P(B <= j) for B ~ Binomial(n, 1/2), summed term by term.
+  let term = 0.5 ** n;
+  let below = 0;
+  let k = 1;
+  for (let j = 0; 2 * (j + 1) <= n; j++) {
+    below += term;
+    term *= (n - j) / (j + 1);
+    // [x(j+2), x(n-j-1)] (1-based) misses the median when at most j+1 values lie below it, or above.
+    if (1 - 2 * (below + term) < confidence) break;
+    k = j + 2;
+  }
+  return { low: sorted[k - 1]!, high: sorted[n - k]! };
+}
+
+/**
  * The stream chunk fields the benchmark reads, in the shape both llama-server and our host send
  * for `/v1/completions`: text per chunk, then `usage` and llama.cpp's `timings` at the end.
  */

@@ -1,4 +1,6 @@
-import { median, type Figures } from "./measure";
+import type { Figures } from "./measure";
+import { pairedEstimate, type Estimate } from "./paired";
+import type { Verdict } from "./targets";
 
 export interface Column {
   name: string;
@@ -14,31 +16,33 @@ export interface Workload {
 
 interface Row {
   label: string;
-  value: (figures: Figures) => number;
+  key: keyof Figures;
   /** Speeds compare as ratios (higher is better); latencies as differences in ms (lower is better). */
   kind: "speed" | "latency";
 }
 
 function rows({ shortTokens, longTokens, generatedTokens }: Workload): Row[] {
   return [
-    { label: `pp${longTokens} tok/s`, value: (f) => f.promptTokensPerSecond, kind: "speed" },
-    { label: `tg${generatedTokens} tok/s after ${shortTokens}-token prompt`, value: (f) => f.generationAfterShortTokensPerSecond, kind: "speed" },
-    { label: `tg${generatedTokens} tok/s after ${longTokens}-token prompt`, value: (f) => f.generationAfterLongTokensPerSecond, kind: "speed" },
-    { label: `TTFT ms, ${shortTokens}-token prompt`, value: (f) => f.ttftShortMs, kind: "latency" },
-    { label: `TTFT ms, ${longTokens}-token prompt`, value: (f) => f.ttftLongMs, kind: "latency" },
+    { label: `pp${longTokens} tok/s`, key: "promptTokensPerSecond", kind: "speed" },
+    { label: `tg${generatedTokens} tok/s after ${shortTokens}-token prompt`, key: "generationAfterShortTokensPerSecond", kind: "speed" },
+    { label: `tg${generatedTokens} tok/s after ${longTokens}-token prompt`, key: "generationAfterLongTokensPerSecond", kind: "speed" },
+    { label: `TTFT ms, ${shortTokens}-token prompt`, key: "ttftShortMs", kind: "latency" },
+    { label: `TTFT ms, ${longTokens}-token prompt`, key: "ttftLongMs", kind: "latency" },
   ];
 }
 
 /** One measured quantity across the columns; the first values are the bars'. */
 export interface ComparisonRow {
   label: string;
+  /** The figure it shows, where it shows one of `Figures`. */
+  key?: keyof Figures;
   kind: Row["kind"];
   values: readonly (number | undefined)[];
 }
 
 /** The headline figures of each column, as comparison rows. */
 export function figureRows(columns: readonly Column[], workload: Workload): ComparisonRow[] {
-  return rows(workload).map((row) => ({ label: row.label, kind: row.kind, values: columns.map((c) => (c.figures ? row.value(c.figures) : undefined)) }));
+  return rows(workload).map((row) => ({ ...row, values: columns.map((c) => c.figures?.[row.key]) }));
 }
 
 /**
@@ -61,30 +65,33 @@ export function formatComparison(names: readonly string[], body: readonly Compar
 }
 
 /**
- * Each round's figures against each bar of that same round, the median over the rounds. A round measures every
- * contender within seconds, so load that comes and goes between rounds touches a round's figures alike and drops
- * out of their ratio; it does not drop out of medians taken of each column apart, seen here as ±5-10 % on prompt
- * speed from one run to the next. Each bar gets its own column: holding a round to the faster of two noisy bars
- * would count their noise against the others. `rounds` holds each round's rows, as `figureRows` gives them.
+ * Each round's figures against each bar of that same round, the median over the rounds, and where that median
+ * could lie (`medianInterval`). A round measures every contender within seconds, so load that comes and goes
+ * between rounds touches a round's figures alike and drops out of their ratio; it does not drop out of medians
+ * taken of each column apart, seen here as ±5-10 % on prompt speed from one run to the next. Each bar gets its
+ * own column: holding a round to the faster of two noisy bars would count their noise against the others.
+ * `rounds` holds each round's rows, as `figureRows` gives them.
  */
 export function formatPaired(names: readonly string[], rounds: readonly (readonly ComparisonRow[])[], bars: number): string {
   const pairs = names.slice(bars).flatMap((other, column) => names.slice(0, bars).map((bar, barColumn) => ({ other, column: bars + column, bar, barColumn })));
   const header = ["", ...pairs.map(({ other, bar }) => `${other} / ${bar}`)];
   const lines = rounds[0]!.map((row, index) => {
     const cells = pairs.map(({ column, barColumn }) => {
-      const compared = rounds.map((round) => {
-        const { values } = round[index]!;
-        const value = values[column];
-        const bar = values[barColumn];
-        if (value === undefined || bar === undefined) return undefined;
-        return row.kind === "speed" ? value / bar : value - bar;
-      });
-      if (compared.some((value) => value === undefined)) return "n/a";
-      return formatCompared(median(compared as number[]), row.kind);
+      const estimate = pairedEstimate(rounds, index, column, barColumn);
+      return estimate ? formatEstimate(estimate, row.kind) : "n/a";
     });
     return [row.label, ...cells];
   });
   return layout([header, ...lines]);
+}
+
+/** The targets' verdicts, one line per target and bar (see `judgeTargets`). */
+export function formatTargets(subject: string, verdicts: readonly Verdict[]): string {
+  const lines = verdicts.map(({ label, kind, target, bar, estimate, met }) => {
+    const goal = "atLeast" in target ? `≥ ${target.atLeast.toFixed(2)}×` : `≤ ${formatCompared(target.atMostMs, "latency")}`;
+    return [label, goal, bar, estimate ? formatEstimate(estimate, kind) : "n/a", estimate ? (met ? "met" : "missed") : "not measured"];
+  });
+  return layout([["", "target", "against", `${subject}: paired median (90% interval)`, ""], ...lines]);
 }
 
 function layout(table: readonly string[][]): string {
@@ -106,6 +113,12 @@ function compare(value: number | undefined, bar: number | undefined, kind: Row["
 /** A ratio for speeds, a difference in milliseconds for latencies. */
 function formatCompared(compared: number, kind: Row["kind"]): string {
   return kind === "speed" ? `${compared.toFixed(3)}×` : `${compared >= 0 ? "+" : ""}${compared.toFixed(2)} ms`;
+}
+
+/** A paired median with its interval: `0.988× (0.962…1.010)`, `-4.02 ms (-8.10…+1.20)`. */
+function formatEstimate({ median, low, high }: Estimate, kind: Row["kind"]): string {
+  const bare = (value: number) => (kind === "speed" ? value.toFixed(3) : `${value >= 0 ? "+" : ""}${value.toFixed(2)}`);
+  return `${formatCompared(median, kind)} (${bare(low)}…${bare(high)})`;
 }
 
 function format(value: number | undefined, digits: number): string {

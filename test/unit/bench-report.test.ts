@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { summarize, type Sample } from "../../bench/measure";
-import { figureRows, formatComparison, formatPaired } from "../../bench/table";
+import { medianInterval, summarize, type Sample } from "../../bench/measure";
+import { figureRows, formatComparison, formatPaired, formatTargets } from "../../bench/table";
+import { judgeTargets, TARGETS } from "../../bench/targets";
 
 const sample = (ttftMs: number, generationMs: number): Sample => ({ promptTokens: 512, evaluatedTokens: 511, completionTokens: 129, ttftMs, generationMs });
 
@@ -73,7 +74,48 @@ describe("the benchmark's report", () => {
     const rounds = [round(600, 500, 590, 45), round(300, 280, 294, 41), round(700, 700, 560, 50)];
     const table = formatPaired(["pool", "omp", "ours"], rounds, 2).split("\n");
     assert.match(table[0]!, /ours \/ pool\s+ours \/ omp$/);
-    assert.match(table.find((line) => line.startsWith("pp512"))!, /0\.980×\s+1\.050×$/);
-    assert.match(table.find((line) => line.startsWith("TTFT ms, 8-token prompt"))!, /\+5\.00 ms\s+\+3\.00 ms$/);
+    // Three rounds are too few for a 90% interval of the median: it spans them all.
+    assert.match(table.find((line) => line.startsWith("pp512"))!, /0\.980× \(0\.800…0\.983\)\s+1\.050× \(0\.800…1\.180\)$/);
+    assert.match(table.find((line) => line.startsWith("TTFT ms, 8-token prompt"))!, /\+5\.00 ms \(\+1\.00…\+10\.00\)\s+\+3\.00 ms \(-1\.00…\+8\.00\)$/);
+  });
+
+  it("bounds the median with order statistics that hold it at 90% confidence, whatever the noise's shape", () => {
+    const values = (n: number) => Array.from({ length: n }, (_, i) => n - i);
+    // Binomial(9, 1/2): the 2nd smallest to the 2nd largest holds the median with 96.1%; the 3rd to the 3rd, 82.0%.
+    assert.deepEqual(medianInterval(values(9)), { low: 2, high: 8 });
+    // Binomial(20, 1/2): 6th to 15th, 95.9%; 7th to 14th, 88.5%.
+    assert.deepEqual(medianInterval(values(20)), { low: 6, high: 15 });
+    // Binomial(30, 1/2): 11th to 20th, 90.1%.
+    assert.deepEqual(medianInterval(values(30)), { low: 11, high: 20 });
+    assert.deepEqual(medianInterval(values(4)), { low: 1, high: 4 });
+    // At 50%: the 3rd to the 7th holds it with 82.0%, the 4th to the 6th with only 49.2%. Unsorted input is sorted.
+    assert.deepEqual(medianInterval([5, 1, 3, 2, 4, 9, 8, 7, 6], 0.5), { low: 3, high: 7 });
+  });
+
+  it("judges each target against each bar on the paired median, and a bar that could not run as not measured", () => {
+    const workload = { shortTokens: 8, longTokens: 512, generatedTokens: 128 };
+    const figures = (pp: number, tg: number, ttft: number) => ({ promptTokensPerSecond: pp, generationAfterShortTokensPerSecond: tg, generationAfterLongTokensPerSecond: 80, ttftShortMs: ttft, ttftLongMs: 900 });
+    const round = (ours: number) =>
+      figureRows(
+        [
+          { name: "pool", figures: figures(600, 100, 40) },
+          { name: "omp", figures: undefined },
+          { name: "ours", figures: figures(ours, 94, 51) },
+        ],
+        workload,
+      );
+    const rounds = [round(588), round(600), round(570)];
+    const verdicts = judgeTargets(["pool", "omp", "ours"], rounds, 2, "ours", TARGETS);
+    const byFigure = (key: string, bar: string) => verdicts.find((v) => v.target.key === key && v.bar === bar)!;
+    assert.equal(byFigure("promptTokensPerSecond", "pool").met, true);
+    assert.equal(byFigure("promptTokensPerSecond", "pool").estimate?.median, 0.98);
+    assert.equal(byFigure("generationAfterShortTokensPerSecond", "pool").met, false);
+    assert.equal(byFigure("generationAfterLongTokensPerSecond", "pool").met, true);
+    assert.equal(byFigure("ttftShortMs", "pool").met, false);
+    assert.equal(byFigure("promptTokensPerSecond", "omp").estimate, undefined);
+    const table = formatTargets("ours", verdicts).split("\n");
+    assert.match(table.find((line) => line.startsWith("pp512") && line.includes("pool"))!, /≥ 0\.98×\s+pool\s+0\.980× \(0\.950…1\.000\)\s+met$/);
+    assert.match(table.find((line) => line.startsWith("TTFT ms, 8") && line.includes("pool"))!, /≤ \+10\.00 ms\s+pool\s+\+11\.00 ms \(\+11\.00…\+11\.00\)\s+missed$/);
+    assert.match(table.find((line) => line.startsWith("pp512") && line.includes("omp"))!, /n\/a\s+not measured$/);
   });
 });
