@@ -65,8 +65,11 @@ async function main(): Promise<void> {
       contenders.push(await startLlamaServer(name, built.binary, modelPath, options));
       servers.push(name);
     }
+    // Our API takes its turn between the two llama-servers: a request's speed here follows the machine's load of the
+    // second before (consecutive requests' slowdowns correlate, 0.2-0.6), so each pair the targets judge is made
+    // of requests one after the other in most rounds.
+    contenders.splice(1, 0, await startOurApi(modelPath, options));
     contenders.push(await startDirect(modelPath, options));
-    contenders.push(await startOurApi(modelPath, options));
     const measured = new Map<string, Measured>(contenders.map((c) => [c.name, { short: [], long: [] }]));
     for (let round = 0; round <= options.repetitions; round++) {
       progress(round === 0 ? "warming up" : `round ${round} of ${options.repetitions}`);
