@@ -12,8 +12,8 @@ export const BenchOptionsSchema = z.object({
   threads: count("threads", 1).default(defaultThreads()),
   /**
    * Timed requests per prompt and contender; the median is reported. A single request's speed here varies by up to
-   * 30 % with the machine's other load; with 20 rounds the paired medians' 90% intervals span about ±3 % for
-   * generation and ±5 % for prompt processing.
+   * 30 % with the machine's other load; with 20 rounds the paired medians' 90% intervals came to ±1-3 % (three runs
+   * on 2 cores).
    */
   repetitions: count("repetitions", 1).default(20),
   /** Tokens of context per sequence. */
