@@ -43,43 +43,55 @@ interface Scaling {
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
   if (options === "help") return console.log(BENCH_HELP);
-  progress(`threads ${options.threads}, context ${options.contextSize} per sequence, ${options.parallel} sequences, ${options.repetitions} repetitions`);
+  progress(`threads ${options.threads}, context ${options.contextSize} per sequence, ${options.parallel} sequences, ${options.repetitions} repetitions in ${options.sessions} sessions`);
   const modelPath = await benchModelPath();
-  // One warm-up request per prompt length, then the timed ones: every request gets a prompt of its own.
-  // Besides the rounds' prompts: three sets of eight for the concurrent streams, the chats' histories.
-  const rounds = 1 + options.repetitions;
+  // Each session starts fresh processes, warms them up with one request per prompt length, then times its share
+  // of the rounds: every request gets a prompt of its own. Besides the rounds' prompts: three sets of eight for
+  // the concurrent streams, the chats' histories.
+  const rounds = options.sessions + options.repetitions;
   const prompts = await buildPrompts(modelPath, { count: rounds + CONCURRENCY_PROMPTS + CHAT_HISTORIES, shortTokens: WORKLOAD.shortTokens, longTokens: WORKLOAD.longTokens });
   const runnerBuild = await ensureRunnerBuild(progress);
-  const servers: string[] = [];
+  const servers: { name: string; binary: string }[] = [];
   /** What could not be measured, and why: the rest of the run still reports. */
   const notMeasured: string[] = [];
+  for (const [build, name] of Object.entries(LLAMA_SERVER_BUILDS)) {
+    const built = await buildLlamaServer(build as keyof typeof LLAMA_SERVER_BUILDS);
+    if ("unavailable" in built) {
+      progress(`${name} column skipped: ${built.unavailable}`);
+      notMeasured.push(`${name}: ${built.unavailable}`);
+    } else servers.push({ name, binary: built.binary });
+  }
+  /** The contenders of the session under way. */
   const contenders: Contender[] = [];
-  try {
-    for (const [build, name] of Object.entries(LLAMA_SERVER_BUILDS)) {
-      const built = await buildLlamaServer(build as keyof typeof LLAMA_SERVER_BUILDS);
-      if ("unavailable" in built) {
-        progress(`${name} column skipped: ${built.unavailable}`);
-        notMeasured.push(`${name}: ${built.unavailable}`);
-        continue;
-      }
-      contenders.push(await startLlamaServer(name, built.binary, modelPath, options));
-      servers.push(name);
-    }
-    // Our API takes its turn between the two llama-servers: a request's speed here follows the machine's load of the
-    // second before (consecutive requests' slowdowns correlate, 0.2-0.6), so each pair the targets judge is made
-    // of requests one after the other in most rounds.
+  const startContenders = async () => {
+    for (const { name, binary } of servers) contenders.push(await startLlamaServer(name, binary, modelPath, options));
+    // Our API takes its turn between the two llama-servers: a request's speed here follows the machine's load of
+    // the second before (consecutive requests' slowdowns correlate, 0.2-0.6), so each pair the targets judge is
+    // made of requests one after the other in most rounds.
     contenders.splice(1, 0, await startOurApi(modelPath, options));
     contenders.push(await startDirect(modelPath, options));
-    const measured = new Map<string, Measured>(contenders.map((c) => [c.name, { short: [], long: [] }]));
-    for (let round = 0; round <= options.repetitions; round++) {
-      progress(round === 0 ? "warming up" : `round ${round} of ${options.repetitions}`);
-      // Each round starts with the next contender: none always runs first, or always right after the same one. Each
-      // prompt goes through every contender back to back, so the requests the paired table compares are seconds apart.
-      const order = contenders.map((_, index) => contenders[(index + round) % contenders.length]!);
-      for (const length of ["short", "long"] as const) {
-        for (const contender of order) {
-          const sample = await measure(contender, prompts[length][round]!, length === "short" ? WORKLOAD.shortTokens : WORKLOAD.longTokens, prompts.textlessTokens);
-          if (round > 0) measured.get(contender.name)![length].push(sample);
+  };
+  try {
+    const measured = new Map<string, Measured>();
+    let round = 0;
+    for (let session = 0; session < options.sessions; session++) {
+      // A process keeps a speed of its own for its life, within a few percent (seen with several processes of one
+      // contender measured side by side), which no number of rounds averages out; fresh ones each session do.
+      for (const contender of contenders.splice(0)) await contender.close();
+      await startContenders();
+      for (const { name } of contenders) if (!measured.has(name)) measured.set(name, { short: [], long: [] });
+      const timed = Math.floor(((session + 1) * options.repetitions) / options.sessions) - Math.floor((session * options.repetitions) / options.sessions);
+      for (let turn = 0; turn <= timed; turn++, round++) {
+        progress(turn === 0 ? `session ${session + 1} of ${options.sessions}: warming up` : `round ${round - session} of ${options.repetitions}`);
+        // Each round starts with the next contender: none always runs first, or always right after the same one.
+        // Each prompt goes through every contender back to back, so the requests the paired table compares are
+        // seconds apart.
+        const order = contenders.map((_, index) => contenders[(index + round) % contenders.length]!);
+        for (const length of ["short", "long"] as const) {
+          for (const contender of order) {
+            const sample = await measure(contender, prompts[length][round]!, length === "short" ? WORKLOAD.shortTokens : WORKLOAD.longTokens, prompts.textlessTokens);
+            if (turn > 0) measured.get(contender.name)![length].push(sample);
+          }
         }
       }
     }
@@ -101,7 +113,7 @@ async function main(): Promise<void> {
     for (const contender of contenders.splice(0)) await contender.close();
     progress("pull throughput from a loopback registry against curl (1 GiB)");
     const pull = await measurePullThroughput().catch((error: Error) => error);
-    report(options, runnerBuild, servers, measured, scaling, pull, notMeasured);
+    report(options, runnerBuild, servers.map(({ name }) => name), measured, scaling, pull, notMeasured);
   } finally {
     for (const contender of contenders) await contender.close();
   }

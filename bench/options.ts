@@ -16,15 +16,20 @@ export const BenchOptionsSchema = z.object({
    * on 2 cores).
    */
   repetitions: count("repetitions", 1).default(20),
+  /**
+   * How many times the contenders start afresh during the rounds, each time with a warm-up: a process keeps a
+   * speed of its own for its life, within a few percent, and only fresh processes average that out.
+   */
+  sessions: count("sessions", 1).default(4),
   /** Tokens of context per sequence. */
   contextSize: count("context-size", 1024).default(2048),
   /** Sequences per context, as many as our host serves at once by default. */
   parallel: count("parallel", 1).default(4),
   json: z.boolean().default(false),
-});
+}).refine((options) => options.sessions <= options.repetitions, { message: "--sessions takes a number no larger than --repetitions: every session times at least one round" });
 export type BenchOptions = z.infer<typeof BenchOptionsSchema>;
 
-export const BENCH_HELP = `Usage: npm run bench -- [--threads N] [--repetitions N] [--context-size N] [--parallel N] [--json]
+export const BENCH_HELP = `Usage: npm run bench -- [--threads N] [--repetitions N] [--sessions N] [--context-size N] [--parallel N] [--json]
 
 Measures prompt processing, generation and time to first token on a SmolLM2-135M-shaped Q8_0 model through
 llama.cpp's llama-server, node-llama-cpp called directly, and our host's OpenAI API, side by side.`;
@@ -37,6 +42,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
       options: {
         threads: { type: "string" },
         repetitions: { type: "string" },
+        sessions: { type: "string" },
         "context-size": { type: "string" },
         parallel: { type: "string" },
         json: { type: "boolean" },
