@@ -7,7 +7,7 @@ import os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isLmrError } from "../host/errors";
 import { networkReason } from "../host/registry/unreachable-error";
-import { OUR_API, startOurApi } from "./api";
+import { OUR_API, packageForOurApi, startOurApi } from "./api";
 import type { Contender } from "./contender";
 import { DIRECT, startDirect } from "./direct";
 import { buildLlamaServer, LLAMA_SERVER_BUILDS, startLlamaServer } from "./llama-server";
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
       notMeasured.push(`${name}: ${built.unavailable}`);
     } else servers.push({ name, binary: built.binary });
   }
+  const store = await packageForOurApi(modelPath, options);
   /** The contenders of the session under way. */
   const contenders: Contender[] = [];
   const startContenders = async () => {
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     // Our API takes its turn between the two llama-servers: a request's speed here follows the machine's load of
     // the second before (consecutive requests' slowdowns correlate, 0.2-0.6), so each pair the targets judge is
     // made of requests one after the other in most rounds.
-    contenders.splice(1, 0, await startOurApi(modelPath, options));
+    contenders.splice(1, 0, await startOurApi(store, options));
     contenders.push(await startDirect(modelPath, options));
   };
   try {
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
     report(options, runnerBuild, servers.map(({ name }) => name), measured, scaling, pull, notMeasured);
   } finally {
     for (const contender of contenders) await contender.close();
+    await store.remove();
   }
 }
 
