@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { ConflictError, NotFoundError, UpstreamError, UserError } from "../errors";
 import {
+  type ConfigurationsFile,
   type IndexEntry,
   type ModelConfigFile,
   type ModelConfiguration,
@@ -20,6 +21,7 @@ import { writeFileAtomic } from "./atomic-write";
 import { readJsonFile } from "./json-file";
 import { BlobStore } from "./blobs";
 import { bundleFiles, ensureBundle, type ModelBundle, removeBundle } from "./bundle";
+import { CachedFile } from "./cached-file";
 import { applyConfigurationPatch, readConfigurations, writeConfigurations } from "./configurations";
 import { type Digest, isDigest, sha256Digest } from "./digest";
 import { errorCode } from "./fs-error";
@@ -69,10 +71,20 @@ export class ModelStore {
   readonly layout: StoreLayout;
   /** The primitives a registry client pulls into and pushes from. */
   readonly blobs: BlobStore;
+  /** What every request reads; changes go through readIndex and readConfigurations under the lock. */
+  private readonly index: CachedFile<IndexEntry[]>;
+  private readonly configurationsFile: CachedFile<ConfigurationsFile>;
+  /**
+   * Manifests and config blobs by model ID. Both are content-addressed, so what was read for an ID stays true;
+   * an ID stays here after another process removes its model, at a few kilobytes each.
+   */
+  private readonly artifacts = new Map<Digest, Pick<StoredModel, "manifest" | "config">>();
 
   private constructor(root: string) {
     this.layout = new StoreLayout(root);
     this.blobs = new BlobStore(this.layout);
+    this.index = new CachedFile(this.layout.indexFile, readIndex);
+    this.configurationsFile = new CachedFile(this.layout.configurationsFile, readConfigurations);
   }
 
   /** Opens the store, creating an empty one (layout.json, models.json) where there is none. */
@@ -87,7 +99,7 @@ export class ModelStore {
   }
 
   async list(): Promise<StoredModel[]> {
-    const entries = await readIndex(this.layout.indexFile);
+    const entries = await this.index.get();
     return Promise.all(entries.map((entry) => this.load(entry)));
   }
 
@@ -97,7 +109,7 @@ export class ModelStore {
    * `lmr ls` shows them. A name wins over an ID prefix that looks the same.
    */
   async resolve(input: string | ModelReference): Promise<StoredModel | undefined> {
-    const entry = this.find(await readIndex(this.layout.indexFile), input);
+    const entry = this.find(await this.index.get(), input);
     return entry && this.load(entry);
   }
 
@@ -173,6 +185,7 @@ export class ModelStore {
         await writeConfigurations(this.layout.configurationsFile, configurations);
       }
       await rm(this.layout.manifest(id), { force: true });
+      this.artifacts.delete(id);
       await removeBundle(this.layout, id);
       const inUse = new Set(remaining.flatMap((other) => other.files));
       await Promise.all(entry.files.filter((file) => !inUse.has(file) && isDigest(file)).map((digest) => this.blobs.remove(digest)));
@@ -229,7 +242,7 @@ export class ModelStore {
 
   /** Every model's configuration by model ID, read at once (listing models needs them all). */
   configurations(): Promise<Record<string, ModelConfiguration>> {
-    return readConfigurations(this.layout.configurationsFile);
+    return this.configurationsFile.get();
   }
 
   /** Changes the model's configuration: fields left out stay, `null` clears one. Returns the result. */
@@ -339,6 +352,21 @@ export class ModelStore {
     }
   }
 
+  private async readArtifact(id: Digest): Promise<Pick<StoredModel, "manifest" | "config">> {
+    try {
+      const manifest = parseManifest(await readFile(this.layout.manifest(id)));
+      const artifact = { manifest, config: parseConfigFile(await this.readBlob(manifest.config.digest)) };
+      this.artifacts.set(id, artifact);
+      return artifact;
+    } catch (error) {
+      throw new StoreError(`Model ${id} is listed in ${this.layout.indexFile}, but its manifest or config cannot be read.`, {
+        fix: `Remove it with lmr rm --force ${id.slice(7, 19)} and pull it again.`,
+        code: "store_model_damaged",
+        cause: error,
+      });
+    }
+  }
+
   private async readBlob(digest: string): Promise<Buffer> {
     try {
       return await readFile(this.blobs.path(digest));
@@ -353,18 +381,7 @@ export class ModelStore {
 
   private async load(entry: IndexEntry): Promise<StoredModel> {
     const id = entry.id as Digest;
-    let manifest: OciManifest;
-    let config: ModelConfigFile;
-    try {
-      manifest = parseManifest(await readFile(this.layout.manifest(id)));
-      config = parseConfigFile(await this.readBlob(manifest.config.digest));
-    } catch (error) {
-      throw new StoreError(`Model ${id} is listed in ${this.layout.indexFile}, but its manifest or config cannot be read.`, {
-        fix: `Remove it with lmr rm --force ${id.slice(7, 19)} and pull it again.`,
-        code: "store_model_damaged",
-        cause: error,
-      });
-    }
+    const { manifest, config } = this.artifacts.get(id) ?? (await this.readArtifact(id));
     const created = config.descriptor?.created ? new Date(config.descriptor.created) : undefined;
     return {
       id,

@@ -9,6 +9,7 @@ import { serializeConfigFile, serializeManifest } from "../../host/store/artifac
 import { packageGguf } from "../../host/store/package";
 import { defaultStoreRoot, resolveStoreRoot } from "../../host/store/root";
 import { ModelStore } from "../../host/store/store";
+import { StoreError } from "../../host/store/store-error";
 import { fillWith, temporaryDir, writeTinyGguf } from "./store-fixtures";
 
 const sha256 = (data: Uint8Array | string) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
@@ -160,6 +161,27 @@ describe("ModelStore", () => {
     const { id } = await store.get("tiny");
     await store.remove(id, { force: true });
     assert.deepEqual(await readJson(path.join(store.root, "configurations.json")), {});
+  });
+
+  it("sees at once what another process or an editor changes in the store", async () => {
+    await packageGguf(store, { gguf }, "shared");
+    assert.deepEqual(await store.configuration("shared"), {});
+    const other = await ModelStore.open({ root: store.root });
+
+    await other.tag("shared", "me/shared-alias");
+    await other.configure("shared", { contextSize: 1024 });
+    assert.equal((await store.get("me/shared-alias")).id, (await store.get("shared")).id);
+    assert.equal((await store.configuration("me/shared-alias")).contextSize, 1024);
+
+    const index = path.join(store.root, "models.json");
+    const good = await readFile(index);
+    // Written in place, as an editor saves: same inode, another size.
+    await writeFile(index, "{ not json");
+    await assert.rejects(store.get("shared"), (error: StoreError) => error instanceof StoreError && error.code === "store_index_damaged");
+    await writeFile(index, good);
+    await other.remove((await store.get("shared")).id, { force: true });
+    await assert.rejects(store.get("shared"), NotFoundError);
+    await assert.rejects(store.get("me/shared-alias"), NotFoundError);
   });
 });
 
