@@ -23,6 +23,8 @@ import { measurePullThroughput, type PullThroughput } from "./pull-throughput";
 import { ensureRunnerBuild } from "./runner-build";
 
 const WORKLOAD: Workload = { shortTokens: 8, longTokens: 512, generatedTokens: 128 };
+/** `--prompt-only`: one token generated, so that a request is its prompt's processing and little else. */
+const PROMPT_ONLY: Workload = { ...WORKLOAD, generatedTokens: 1 };
 /**
  * A pause before every request: a server keeps the cores busy for a while after it answered (llama-server's
  * threads poll for work, our host logs and collects garbage), and that would be charged to whoever comes next.
@@ -43,7 +45,11 @@ interface Scaling {
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
   if (options === "help") return console.log(BENCH_HELP);
-  progress(`threads ${options.threads}, context ${options.contextSize} per sequence, ${options.parallel} sequences, ${options.repetitions} repetitions in ${options.sessions} sessions`);
+  const workload = options.promptOnly ? PROMPT_ONLY : WORKLOAD;
+  const lengths = options.promptOnly ? (["long"] as const) : (["short", "long"] as const);
+  progress(
+    `threads ${options.threads}, context ${options.contextSize} per sequence, ${options.parallel} sequences, ${options.repetitions} repetitions in ${options.sessions} sessions${options.promptOnly ? ", prompt processing only" : ""}`,
+  );
   const modelPath = await benchModelPath();
   // Each session starts fresh processes, warms them up with one request per prompt length, then times its share
   // of the rounds: every request gets a prompt of its own. Besides the rounds' prompts: three sets of eight for
@@ -88,16 +94,17 @@ async function main(): Promise<void> {
         // Each prompt goes through every contender back to back, so the requests the paired table compares are
         // seconds apart.
         const order = contenders.map((_, index) => contenders[(index + round) % contenders.length]!);
-        for (const length of ["short", "long"] as const) {
+        for (const length of lengths) {
           for (const contender of order) {
-            const sample = await measure(contender, prompts[length][round]!, length === "short" ? WORKLOAD.shortTokens : WORKLOAD.longTokens, prompts.textlessTokens);
+            const promptTokens = length === "short" ? workload.shortTokens : workload.longTokens;
+            const sample = await measure(contender, prompts[length][round]!, promptTokens, workload.generatedTokens, prompts.textlessTokens);
             if (turn > 0) measured.get(contender.name)![length].push(sample);
           }
         }
       }
     }
     const scaling = new Map<string, Scaling>();
-    for (const contender of contenders.filter((c) => c.name !== DIRECT)) {
+    for (const contender of options.promptOnly ? [] : contenders.filter((c) => c.name !== DIRECT)) {
       progress(`${contender.name}: 1, 2, 4 and 8 concurrent streams; a ${TURNS}-turn chat with and without the prompt cache`);
       try {
         scaling.set(contender.name, {
@@ -112,9 +119,12 @@ async function main(): Promise<void> {
       }
     }
     for (const contender of contenders.splice(0)) await contender.close();
-    progress("pull throughput from a loopback registry against curl (1 GiB)");
-    const pull = await measurePullThroughput().catch((error: Error) => error);
-    report(options, runnerBuild, servers.map(({ name }) => name), measured, scaling, pull, notMeasured);
+    let pull: PullThroughput | Error | undefined;
+    if (!options.promptOnly) {
+      progress("pull throughput from a loopback registry against curl (1 GiB)");
+      pull = await measurePullThroughput().catch((error: Error) => error);
+    }
+    report(options, workload, runnerBuild, servers.map(({ name }) => name), measured, scaling, pull, notMeasured);
   } finally {
     for (const contender of contenders) await contender.close();
     await store.remove();
@@ -122,12 +132,12 @@ async function main(): Promise<void> {
 }
 
 /** One request, refused unless the engine saw the prompt and generated exactly what was asked. */
-async function measure(contender: Contender, prompt: string, promptTokens: number, bannedTokens: readonly number[]): Promise<Sample> {
+async function measure(contender: Contender, prompt: string, promptTokens: number, generatedTokens: number, bannedTokens: readonly number[]): Promise<Sample> {
   await sleep(SETTLE_MS);
-  const sample = await contender.complete({ prompt, maxTokens: WORKLOAD.generatedTokens, bannedTokens });
+  const sample = await contender.complete({ prompt, maxTokens: generatedTokens, bannedTokens });
   const problems = [
     sample.promptTokens !== promptTokens && `a prompt of ${sample.promptTokens} tokens instead of ${promptTokens}`,
-    sample.completionTokens !== WORKLOAD.generatedTokens && `${sample.completionTokens} generated tokens instead of ${WORKLOAD.generatedTokens}`,
+    sample.completionTokens !== generatedTokens && `${sample.completionTokens} generated tokens instead of ${generatedTokens}`,
     // The BOS alone may come from the cache; more would make prompt processing look faster than it is.
     sample.evaluatedTokens < promptTokens - 1 && `only ${sample.evaluatedTokens} prompt tokens evaluated, the rest cached`,
   ].filter(Boolean);
@@ -135,20 +145,22 @@ async function measure(contender: Contender, prompt: string, promptTokens: numbe
   return sample;
 }
 
+/** `scaling` is empty and `pull` undefined where the run left them out (`--prompt-only`). */
 function report(
   options: BenchOptions,
+  workload: Workload,
   runnerBuild: string,
   servers: readonly string[],
   measured: Map<string, Measured>,
   scaling: Map<string, Scaling>,
-  pull: PullThroughput | Error,
+  pull: PullThroughput | Error | undefined,
   notMeasured: readonly string[],
 ): void {
   const figures = new Map<string, Figures>([...measured].map(([name, samples]) => [name, summarize(samples)]));
   const best = new Map<string, Figures>([...measured].map(([name, samples]) => [name, summarize(samples, "best")]));
   const names = [...servers, DIRECT, OUR_API];
   const rounds = Array.from({ length: options.repetitions }, (_, round) =>
-    figureRows(names.map((name) => ({ name, figures: summarize(sampleOf(measured.get(name)!, round)) })), WORKLOAD),
+    figureRows(names.map((name) => ({ name, figures: summarize(sampleOf(measured.get(name)!, round)) })), workload),
   );
   const verdicts = servers.length > 0 ? judgeTargets(names, rounds, servers.length, OUR_API, TARGETS) : [];
   if (options.json) {
@@ -161,15 +173,15 @@ function report(
     );
     const pullThroughput = pull instanceof Error ? { error: pull.message } : pull;
     const targets = verdicts.map(({ label, target, bar, estimate, met }) => ({ figure: target.key, label, target, against: bar, ...estimate, met }));
-    console.log(JSON.stringify({ machine, options, runnerBuild, workload: WORKLOAD, contenders, targets, pullThroughput, ...(notMeasured.length > 0 ? { notMeasured } : {}) }, null, 2));
+    console.log(JSON.stringify({ machine, options, runnerBuild, workload, contenders, targets, pullThroughput, ...(notMeasured.length > 0 ? { notMeasured } : {}) }, null, 2));
     return;
   }
   console.log(`llama.cpp under node-llama-cpp and our API: ${runnerBuild}`);
   console.log(`ratios and differences are against the faster llama-server of each row\n`);
   console.log(`median of ${options.repetitions} repetitions:`);
-  console.log(formatComparison(names, figureRows(names.map((name) => ({ name, figures: figures.get(name) })), WORKLOAD), servers.length));
+  console.log(formatComparison(names, figureRows(names.map((name) => ({ name, figures: figures.get(name) })), workload), servers.length));
   console.log(`\nbest of ${options.repetitions} repetitions (the code's speed, untouched by bursts of other load):`);
-  console.log(formatComparison(names, figureRows(names.map((name) => ({ name, figures: best.get(name) })), WORKLOAD), servers.length));
+  console.log(formatComparison(names, figureRows(names.map((name) => ({ name, figures: best.get(name) })), workload), servers.length));
   if (servers.length > 0) {
     console.log(`\npaired: each round against each llama-server in the same round, median of ${options.repetitions} rounds (load that changes between rounds drops out), and its 90% interval:`);
     console.log(formatPaired(names, rounds, servers.length));
@@ -177,8 +189,18 @@ function report(
     console.log(formatTargets(OUR_API, verdicts));
   }
 
-  const served = [...servers, OUR_API];
-  const scalingRows: ComparisonRow[] = [
+  if (!options.promptOnly) console.log(`\n${formatComparison([...servers, OUR_API], scalingRows([...servers, OUR_API], scaling), servers.length)}`);
+  if (pull instanceof Error) console.log(`\npull throughput: not measured: ${pull.message}`);
+  else if (pull) {
+    const mb = (bytesPerSecond: number) => `${(bytesPerSecond / 2 ** 20).toFixed(0)} MiB/s`;
+    console.log(`\npull of a ${(pull.bytes / 2 ** 30).toFixed(2)} GiB model from a loopback registry: curl ${mb(pull.curl)}, lmr ${mb(pull.ours)} (verified and stored); paired with curl's turn of the same round: ${pull.ratio.toFixed(3)}×`);
+  }
+  for (const line of notMeasured) console.log(`\n${line}`);
+}
+
+/** Aggregate speed by concurrent streams and the chat's tenth turn, for the contenders that serve HTTP. */
+function scalingRows(served: readonly string[], scaling: Map<string, Scaling>): ComparisonRow[] {
+  return [
     ...CONCURRENCY_LEVELS.map((level) => ({
       label: `aggregate tok/s, ${level} concurrent stream${level > 1 ? "s" : ""}`,
       kind: "speed" as const,
@@ -187,19 +209,11 @@ function report(
     { label: `TTFT ms, chat turn ${TURNS}, prompt cache on`, kind: "latency", values: served.map((name) => scaling.get(name)?.tenthTurn.cachedMs) },
     { label: `TTFT ms, chat turn ${TURNS}, prompt cache off`, kind: "latency", values: served.map((name) => scaling.get(name)?.tenthTurn.uncachedMs) },
   ];
-  console.log(`\n${formatComparison(served, scalingRows, servers.length)}`);
-
-  if (pull instanceof Error) console.log(`\npull throughput: not measured: ${pull.message}`);
-  else {
-    const mb = (bytesPerSecond: number) => `${(bytesPerSecond / 2 ** 20).toFixed(0)} MiB/s`;
-    console.log(`\npull of a ${(pull.bytes / 2 ** 30).toFixed(2)} GiB model from a loopback registry: curl ${mb(pull.curl)}, lmr ${mb(pull.ours)} (verified and stored); paired with curl's turn of the same round: ${pull.ratio.toFixed(3)}×`);
-  }
-  for (const line of notMeasured) console.log(`\n${line}`);
 }
 
 /** One round's samples of a contender. */
 function sampleOf({ short, long }: Measured, round: number): Measured {
-  return { short: [short[round]!], long: [long[round]!] };
+  return { short: short.slice(round, round + 1), long: long.slice(round, round + 1) };
 }
 
 function progress(message: string): void {

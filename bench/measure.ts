@@ -15,13 +15,16 @@ export const SampleSchema = z.object({
 });
 export type Sample = z.infer<typeof SampleSchema>;
 
-/** The figures of one contender, each the median (or the best) over the repetitions. */
+/**
+ * The figures of one contender, each the median (or the best) over the repetitions; undefined for one the run did
+ * not measure (`--prompt-only` sends no short prompt and generates a single token).
+ */
 export interface Figures {
-  promptTokensPerSecond: number;
-  generationAfterShortTokensPerSecond: number;
-  generationAfterLongTokensPerSecond: number;
-  ttftShortMs: number;
-  ttftLongMs: number;
+  promptTokensPerSecond: number | undefined;
+  generationAfterShortTokensPerSecond: number | undefined;
+  generationAfterLongTokensPerSecond: number | undefined;
+  ttftShortMs: number | undefined;
+  ttftLongMs: number | undefined;
 }
 
 /**
@@ -32,20 +35,21 @@ export interface Figures {
 export type Statistic = "median" | "best";
 
 export function summarize(samples: { short: readonly Sample[]; long: readonly Sample[] }, statistic: Statistic = "median"): Figures {
-  const speed = statistic === "median" ? median : (values: readonly number[]) => Math.max(...values);
-  const latency = statistic === "median" ? median : (values: readonly number[]) => Math.min(...values);
+  const of = (pick: (values: readonly number[]) => number) => (values: readonly number[]) => (values.length > 0 ? pick(values) : undefined);
+  const speed = of(statistic === "median" ? median : (values) => Math.max(...values));
+  const latency = of(statistic === "median" ? median : (values) => Math.min(...values));
   return {
     promptTokensPerSecond: speed(samples.long.map((s) => s.evaluatedTokens / (s.ttftMs / 1000))),
-    generationAfterShortTokensPerSecond: speed(samples.short.map(generationRate)),
-    generationAfterLongTokensPerSecond: speed(samples.long.map(generationRate)),
+    generationAfterShortTokensPerSecond: speed(samples.short.flatMap(generationRate)),
+    generationAfterLongTokensPerSecond: speed(samples.long.flatMap(generationRate)),
     ttftShortMs: latency(samples.short.map((s) => s.ttftMs)),
     ttftLongMs: latency(samples.long.map((s) => s.ttftMs)),
   };
 }
 
-/** The first token comes with the prompt, so the generation window holds the tokens after it. */
-function generationRate(sample: Sample): number {
-  return (sample.completionTokens - 1) / (sample.generationMs / 1000);
+/** The first token comes with the prompt, so the generation window holds the tokens after it: none after one token. */
+function generationRate(sample: Sample): number[] {
+  return sample.completionTokens > 1 ? [(sample.completionTokens - 1) / (sample.generationMs / 1000)] : [];
 }
 
 export function median(values: readonly number[]): number {

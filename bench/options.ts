@@ -25,14 +25,21 @@ export const BenchOptionsSchema = z.object({
   contextSize: count("context-size", 1024).default(2048),
   /** Sequences per context, as many as our host serves at once by default. */
   parallel: count("parallel", 1).default(4),
+  /**
+   * Only the long prompt, with one token generated, and nothing after the rounds: the prompt processing target
+   * alone, at about a fifth of a full round's time, so that many rounds can settle it.
+   */
+  promptOnly: z.boolean().default(false),
   json: z.boolean().default(false),
 }).refine((options) => options.sessions <= options.repetitions, { message: "--sessions takes a number no larger than --repetitions: every session times at least one round" });
 export type BenchOptions = z.infer<typeof BenchOptionsSchema>;
 
-export const BENCH_HELP = `Usage: npm run bench -- [--threads N] [--repetitions N] [--sessions N] [--context-size N] [--parallel N] [--json]
+export const BENCH_HELP = `Usage: npm run bench -- [--threads N] [--repetitions N] [--sessions N] [--context-size N] [--parallel N] [--prompt-only] [--json]
 
 Measures prompt processing, generation and time to first token on a SmolLM2-135M-shaped Q8_0 model through
-llama.cpp's llama-server, node-llama-cpp called directly, and our host's OpenAI API, side by side.`;
+llama.cpp's llama-server, node-llama-cpp called directly, and our host's OpenAI API, side by side.
+--prompt-only measures prompt processing alone (the 512-token prompt, one token generated), for example
+--prompt-only --repetitions 160 --sessions 8 to settle that target in about 15 minutes.`;
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help" {
   let values;
@@ -45,6 +52,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
         sessions: { type: "string" },
         "context-size": { type: "string" },
         parallel: { type: "string" },
+        "prompt-only": { type: "boolean" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -54,7 +62,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     throw new UserError((error as Error).message, { fix: BENCH_HELP });
   }
   if (values.help) return "help";
-  const parsed = BenchOptionsSchema.safeParse({ ...values, contextSize: values["context-size"] });
+  const parsed = BenchOptionsSchema.safeParse({ ...values, contextSize: values["context-size"], promptOnly: values["prompt-only"] });
   if (!parsed.success) throw new UserError(parsed.error.issues[0]!.message, { fix: BENCH_HELP });
   return parsed.data;
 }

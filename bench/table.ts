@@ -40,9 +40,11 @@ export interface ComparisonRow {
   values: readonly (number | undefined)[];
 }
 
-/** The headline figures of each column, as comparison rows. */
+/** The headline figures of each column, as comparison rows; a figure no column has is left out. */
 export function figureRows(columns: readonly Column[], workload: Workload): ComparisonRow[] {
-  return rows(workload).map((row) => ({ ...row, values: columns.map((c) => c.figures?.[row.key]) }));
+  return rows(workload)
+    .map((row) => ({ ...row, values: columns.map((c) => c.figures?.[row.key]) }))
+    .filter((row) => row.values.some((value) => value !== undefined));
 }
 
 /**

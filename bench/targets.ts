@@ -32,6 +32,8 @@ export function judgeTargets(names: readonly string[], rounds: readonly (readonl
   const column = names.indexOf(subject);
   return targets.flatMap((target) => {
     const index = rounds[0]!.findIndex((row) => row.key === target.key);
+    // A figure the run left out (`--prompt-only`) has no row and no verdict.
+    if (index === -1) return [];
     const { label, kind } = rounds[0]![index]!;
     return names.slice(0, bars).map((bar, barColumn) => {
       const estimate = pairedEstimate(rounds, index, column, barColumn);

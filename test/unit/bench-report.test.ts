@@ -120,4 +120,23 @@ describe("the benchmark's report", () => {
     assert.match(table.find((line) => line.startsWith("tg128 tok/s after 512") && line.includes("pool"))!, /met, 0\.0500 to spare$/);
     assert.match(table.find((line) => line.startsWith("pp512") && line.includes("omp"))!, /n\/a\s+not measured$/);
   });
+
+  it("reports a prompt-only run's prompt speed and its target alone, with no generation or short-prompt rows", () => {
+    const workload = { shortTokens: 8, longTokens: 512, generatedTokens: 1 };
+    const oneToken = (ttftMs: number): Sample => ({ promptTokens: 512, evaluatedTokens: 511, completionTokens: 1, ttftMs, generationMs: 0 });
+    const round = (bar: number, ours: number) =>
+      figureRows(
+        [
+          { name: "bar", figures: summarize({ short: [], long: [oneToken(bar)] }) },
+          { name: "ours", figures: summarize({ short: [], long: [oneToken(ours)] }) },
+        ],
+        workload,
+      );
+    const rounds = [round(700, 710), round(800, 800), round(730, 760)];
+    assert.deepEqual(rounds[0]!.map((row) => row.label), ["pp512 tok/s", "TTFT ms, 512-token prompt"]);
+    const verdicts = judgeTargets(["bar", "ours"], rounds, 1, "ours", TARGETS);
+    assert.deepEqual(verdicts.map((verdict) => verdict.target.key), ["promptTokensPerSecond"]);
+    assert.equal(verdicts[0]!.estimate?.median, 700 / 710);
+    assert.equal(verdicts[0]!.met, true);
+  });
 });
