@@ -5,7 +5,9 @@ import { errorCode } from "./fs-error";
  * A store file read once and kept while the file on disk is the same one, so that a request does not read and
  * check models.json and configurations.json again (about 1 ms of every request's time to first token). The
  * store writes by atomic rename, which gives the path a new inode; an edit in place, by another tool or by
- * hand, changes its size or its change time, which is kept to the nanosecond.
+ * hand, changes its size or its change time, which is kept to the nanosecond. A file system that reuses inode
+ * numbers and keeps times to the second (FAT) could hide another process's same-size rewrite within that second;
+ * this process's own writes `forget` the file, so it never misses those.
  *
  * The value is shared between callers, who must not change it; writers read the file afresh under the
  * store's lock.
@@ -26,6 +28,11 @@ export class CachedFile<T> {
     const value = await this.read(this.file);
     this.cached = identity === undefined ? undefined : { identity, value };
     return value;
+  }
+
+  /** Drops the kept value: the next `get` reads the file. */
+  forget(): void {
+    this.cached = undefined;
   }
 }
 

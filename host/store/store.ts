@@ -303,7 +303,12 @@ export class ModelStore {
 
   /** Runs `work` holding the lock that guards the index, the manifests and the configurations. */
   private async locked<T>(work: () => Promise<T>): Promise<T> {
-    return withFileLock(this.layout.indexLock, work);
+    try {
+      return await withFileLock(this.layout.indexLock, work);
+    } finally {
+      this.index.forget();
+      this.configurationsFile.forget();
+    }
   }
 
   private find(entries: IndexEntry[], input: string | ModelReference): IndexEntry | undefined {
