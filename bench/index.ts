@@ -104,22 +104,24 @@ async function main(): Promise<void> {
       }
     }
     const scaling = new Map<string, Scaling>();
-    for (const contender of options.promptOnly ? [] : contenders.filter((c) => c.name !== DIRECT)) {
-      progress(`${contender.name}: 1, 2, 4 and 8 concurrent streams; a ${TURNS}-turn chat with and without the prompt cache`);
-      try {
-        scaling.set(contender.name, {
-          concurrency: await measureConcurrency(contender, prompts.short.slice(rounds, rounds + CONCURRENCY_PROMPTS), prompts.textlessTokens),
-          tenthTurn: await tenthTurnTtfts(contender, prompts.long.slice(-CHAT_HISTORIES), prompts.textlessTokens),
-        });
-      } catch (error) {
-        // Seen once: llama-server left one of 8 concurrent requests unanswered until fetch gave up.
-        const line = `${contender.name}: concurrency and chat turns not measured: ${networkReason(error)}`;
-        progress(line);
-        notMeasured.push(line);
+    let pull: PullThroughput | Error | undefined;
+    if (!options.promptOnly) {
+      for (const contender of contenders.filter((c) => c.name !== DIRECT)) {
+        progress(`${contender.name}: 1, 2, 4 and 8 concurrent streams; a ${TURNS}-turn chat with and without the prompt cache`);
+        try {
+          scaling.set(contender.name, {
+            concurrency: await measureConcurrency(contender, prompts.short.slice(rounds, rounds + CONCURRENCY_PROMPTS), prompts.textlessTokens),
+            tenthTurn: await tenthTurnTtfts(contender, prompts.long.slice(-CHAT_HISTORIES), prompts.textlessTokens),
+          });
+        } catch (error) {
+          // Seen once: llama-server left one of 8 concurrent requests unanswered until fetch gave up.
+          const line = `${contender.name}: concurrency and chat turns not measured: ${networkReason(error)}`;
+          progress(line);
+          notMeasured.push(line);
+        }
       }
     }
     for (const contender of contenders.splice(0)) await contender.close();
-    let pull: PullThroughput | Error | undefined;
     if (!options.promptOnly) {
       progress("pull throughput from a loopback registry against curl (1 GiB)");
       pull = await measurePullThroughput().catch((error: Error) => error);
@@ -189,7 +191,8 @@ function report(
     console.log(formatTargets(OUR_API, verdicts));
   }
 
-  if (!options.promptOnly) console.log(`\n${formatComparison([...servers, OUR_API], scalingRows([...servers, OUR_API], scaling), servers.length)}`);
+  const served = [...servers, OUR_API];
+  if (!options.promptOnly) console.log(`\n${formatComparison(served, scalingRows(served, scaling), servers.length)}`);
   if (pull instanceof Error) console.log(`\npull throughput: not measured: ${pull.message}`);
   else if (pull) {
     const mb = (bytesPerSecond: number) => `${(bytesPerSecond / 2 ** 20).toFixed(0)} MiB/s`;
